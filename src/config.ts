@@ -1,0 +1,219 @@
+/**
+ * Environment → typed, validated configuration. The only module that reads process.env; every other
+ * part of the gateway receives the slice it needs. `.env.example` lists every variable here.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, EnvReader, type Env } from './config-env.js';
+import { DEFAULT_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
+
+export { ConfigError } from './config-env.js';
+
+export type Role = 'sync' | 'lookup' | 'ops' | 'ops-read';
+export const ROLES: readonly Role[] = ['sync', 'lookup', 'ops', 'ops-read'];
+
+export interface ClientConfig {
+  name: string;
+  apiKey: string;
+  roles: Role[];
+}
+
+export interface DvcqgConfig {
+  authUrl: string;
+  apiUrl: string;
+  username: string;
+  password: string;
+  dstcode: string;
+  madonvi: string;
+  resilience: ResilienceOptions;
+}
+
+export interface DancuConfig {
+  url: string;
+  wsdlPath: string;
+  username: string;
+  secret: string;
+  apiKey: string;
+  maDvc: string;
+  maTichHop: string;
+  maDonVi: string;
+  taiKhoan: string;
+  xroadClient: string;
+  resilience: ResilienceOptions;
+  /** Seconds a citizen record may be cached; 0 (default) caches nothing: it is personal data. */
+  cacheTtlSeconds: number;
+}
+
+export interface DkdnConfig {
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  xroadClient: string;
+  resilience: ResilienceOptions;
+  /** Seconds a business record is cached in Redis; 0 disables. */
+  cacheTtlSeconds: number;
+}
+
+export interface SyncConfig {
+  /** Deliveries one worker process runs at once. */
+  concurrency: number;
+  /** Attempts before a retryable failure becomes a dead letter (default ≈ one day of trying). */
+  maxAttempts: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** A dossier's delivery lease; renewed while its worker lives, so a dead worker's lease lapses after this. */
+  leaseMs: number;
+  /** How often a worker looks for accepted work whose queue entry went missing (a crash between writes). */
+  reconcileIntervalMs: number;
+  /** The longest a shutdown waits for deliveries in flight. */
+  shutdownGraceMs: number;
+}
+
+export interface AlertConfig {
+  evaluateIntervalMs: number;
+  syncLagSeconds: number;
+  deadLettersGrowth: number;
+  deadLettersWindowSeconds: number;
+  circuitOpenSeconds: number;
+  backlogGrowthSeconds: number;
+  webhookUrl: string | undefined;
+  webhookTimeoutMs: number;
+}
+
+export interface Config {
+  role: 'all' | 'api' | 'worker';
+  port: number;
+  host: string;
+  redisUrl: string;
+  queuePrefix: string;
+  logLevel: string;
+  clients: ClientConfig[];
+  xroadClient: string;
+  dvcqg: DvcqgConfig;
+  dancu: DancuConfig;
+  dkdn: DkdnConfig;
+  sync: SyncConfig;
+  audit: { retentionDays: number; maxEntries: number };
+  alerts: AlertConfig;
+}
+
+const DEFAULT_WSDL = fileURLToPath(new URL('../adapters/dancu-soap/fixtures/dancu.wsdl', import.meta.url));
+
+function resilience(env: EnvReader, prefix: string, timeoutMs: number, maxConcurrent: number): ResilienceOptions {
+  return {
+    timeoutMs: env.int(`${prefix}_TIMEOUT_MS`, timeoutMs, { min: 1, max: 600_000 }),
+    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, DEFAULT_CIRCUIT.errorThresholdPercent, { min: 1, max: 100 }),
+    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, DEFAULT_CIRCUIT.volumeThreshold, { min: 1 }),
+    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, DEFAULT_CIRCUIT.windowMs, { min: 100 }),
+    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, DEFAULT_CIRCUIT.openMs, { min: 100 }),
+    maxConcurrent: env.int(`${prefix}_MAX_CONCURRENT`, maxConcurrent, { min: 1, max: 10_000 }),
+  };
+}
+
+export function loadClients(path: string | undefined): ClientConfig[] {
+  if (!path) return [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError('GATEWAY_CLIENTS_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError('GATEWAY_CLIENTS_FILE', `${path} is not JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${path} must hold a JSON array of clients`);
+  const seenKeys = new Set<string>();
+  return parsed.map((entry: unknown, i) => {
+    const where = `${path} entry ${i}`;
+    if (typeof entry !== 'object' || entry === null) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} is not an object`);
+    const { name, apiKey, roles } = entry as Record<string, unknown>;
+    if (typeof name !== 'string' || name.trim() === '') throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} needs a non-empty "name"`);
+    if (typeof apiKey !== 'string' || apiKey.length < 8) {
+      throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) needs an "apiKey" of at least 8 characters`);
+    }
+    if (seenKeys.has(apiKey)) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) reuses another client's apiKey`);
+    seenKeys.add(apiKey);
+    if (!Array.isArray(roles) || roles.some((r) => !ROLES.includes(r as Role))) {
+      throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) "roles" must be a list of ${ROLES.join(', ')}`);
+    }
+    return { name, apiKey, roles: [...new Set(roles as Role[])] };
+  });
+}
+
+export function loadConfig(source: Env = process.env): Config {
+  const env = new EnvReader(source);
+  const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
+  const dancuUsername = env.string('DANCU_USERNAME', 'dvc-gateway');
+  const queuePrefix = env.string('QUEUE_PREFIX', 'gw');
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
+    throw new ConfigError('QUEUE_PREFIX', `must be 1-64 letters, digits, ".", "-" or "_", got "${queuePrefix}"`);
+  }
+  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
+  return {
+    role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
+    port: env.int('PORT', 8080, { min: 0, max: 65535 }),
+    host: env.string('HOST', '0.0.0.0'),
+    redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
+    queuePrefix,
+    logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    clients: loadClients(env.optionalString('GATEWAY_CLIENTS_FILE')),
+    xroadClient,
+    dvcqg: {
+      authUrl: env.url('DVCQG_AUTH_URL', 'http://127.0.0.1:7001/dvcqg/login'),
+      apiUrl: env.url('DVCQG_API_URL', 'http://127.0.0.1:7001/dvcqg/api'),
+      username: env.string('DVCQG_USERNAME', 'dvc-gateway'),
+      password: env.string('DVCQG_PASSWORD', 'dvc-gateway-secret'),
+      dstcode: env.string('DVCQG_DSTCODE', 'H26'),
+      madonvi: env.string('DVCQG_MADONVI', '000.00.00.H26'),
+      resilience: resilience(env, 'DVCQG', 10_000, 64),
+    },
+    dancu: {
+      url: env.url('DANCU_URL', 'http://127.0.0.1:7002/dancu/TraCuuThongTinCongDan'),
+      wsdlPath: env.string('DANCU_WSDL', DEFAULT_WSDL),
+      username: dancuUsername,
+      secret: env.string('DANCU_SECRET', 'dancu-secret'),
+      apiKey: env.string('DANCU_API_KEY', 'dancu-api-key'),
+      maDvc: env.string('DANCU_MA_DVC', 'DVC-H26'),
+      maTichHop: env.string('DANCU_MA_TICH_HOP', 'DVC-GATEWAY'),
+      maDonVi: env.string('DANCU_MA_DON_VI', '000.00.00.H26'),
+      taiKhoan: env.string('DANCU_TAI_KHOAN', dancuUsername),
+      xroadClient,
+      resilience: resilience(env, 'DANCU', 5_000, 32),
+      cacheTtlSeconds: env.int('DANCU_CACHE_TTL_SECONDS', 0, { min: 0, max: 600 }),
+    },
+    dkdn: {
+      url: env.url('DKDN_URL', 'http://127.0.0.1:7003'),
+      clientId: env.string('DKDN_CLIENT_ID', 'dvc-gateway'),
+      clientSecret: env.string('DKDN_CLIENT_SECRET', 'dkdn-secret'),
+      xroadClient,
+      resilience: resilience(env, 'DKDN', 5_000, 64),
+      cacheTtlSeconds: env.int('DKDN_CACHE_TTL_SECONDS', 3_600, { min: 0 }),
+    },
+    sync: {
+      concurrency: env.int('SYNC_CONCURRENCY', 32, { min: 1, max: 1_000 }),
+      maxAttempts: env.int('SYNC_MAX_ATTEMPTS', 100, { min: 1 }),
+      backoffBaseMs,
+      backoffMaxMs: env.int('SYNC_BACKOFF_MAX_MS', 15 * 60_000, { min: backoffBaseMs }),
+      leaseMs: env.int('SYNC_LEASE_MS', 20_000, { min: 1_000 }),
+      reconcileIntervalMs: env.int('SYNC_RECONCILE_INTERVAL_MS', 10_000, { min: 100 }),
+      shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 15_000, { min: 0 }),
+    },
+    audit: {
+      retentionDays: env.int('AUDIT_RETENTION_DAYS', 90, { min: 1 }),
+      maxEntries: env.int('AUDIT_MAX_ENTRIES', 5_000_000, { min: 1_000 }),
+    },
+    alerts: {
+      evaluateIntervalMs: env.int('ALERT_EVALUATE_INTERVAL_MS', 15_000, { min: 100 }),
+      syncLagSeconds: env.int('ALERT_SYNC_LAG_SECONDS', 900, { min: 1 }),
+      deadLettersGrowth: env.int('ALERT_DEAD_LETTERS_GROWTH', 1, { min: 1 }),
+      deadLettersWindowSeconds: env.int('ALERT_DEAD_LETTERS_WINDOW_SECONDS', 900, { min: 1 }),
+      circuitOpenSeconds: env.int('ALERT_CIRCUIT_OPEN_SECONDS', 120, { min: 1 }),
+      backlogGrowthSeconds: env.int('ALERT_BACKLOG_GROWTH_SECONDS', 600, { min: 1 }),
+      webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
+      webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
+    },
+  };
+}

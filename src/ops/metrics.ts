@@ -1,0 +1,79 @@
+/**
+ * Every Prometheus family the gateway exports (shared/API.md "Operations"). Labels hold route
+ * templates and upstream names, never identifiers. Queue gauges and sync lag are collected on
+ * scrape from Redis (see collectors registered in main.ts), not kept by hand.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'gateway_http_requests_total',
+    help: 'HTTP requests answered, by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route template and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly upstreamRequests = new Counter({
+    name: 'gateway_upstream_requests_total',
+    help: 'Calls to upstreams by outcome: success, failure, timeout, rejected (refused payload), short_circuit (open circuit or full bulkhead)',
+    labelNames: ['upstream', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamDuration = new Histogram({
+    name: 'gateway_upstream_request_duration_seconds',
+    help: 'Duration of calls that reached an upstream',
+    labelNames: ['upstream'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly circuitState = new Gauge({
+    name: 'gateway_circuit_state',
+    help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open',
+    labelNames: ['upstream'] as const,
+    registers: [this.registry],
+  });
+
+  readonly circuitTransitions = new Counter({
+    name: 'gateway_circuit_transitions_total',
+    help: 'Circuit breaker state changes per upstream, by the state entered',
+    labelNames: ['upstream', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly syncOutcomes = new Counter({
+    name: 'gateway_sync_revisions_total',
+    help: 'Dossier revisions received, by outcome (accepted, duplicate, stale)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveries = new Counter({
+    name: 'gateway_sync_deliveries_total',
+    help: 'Portal deliveries by kind (dossier, progress) and result (delivered, retry, dead)',
+    labelNames: ['kind', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lookupCache = new Counter({
+    name: 'gateway_lookup_cache_total',
+    help: 'Lookup cache use by source and result (hit, miss, shared)',
+    labelNames: ['source', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaults?: boolean } = {}) {
+    if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
+  }
+}
