@@ -29,7 +29,7 @@ export interface UpstreamStatus {
 type Action = (signal: AbortSignal) => Promise<unknown>;
 
 export class UpstreamGuard {
-  private readonly breaker: CircuitBreaker<[Action], unknown>;
+  private readonly breaker: CircuitBreaker<[Action, AbortSignal], unknown>;
   private readonly stats = new SlidingStats();
   private inFlight = 0;
   private openedAtMs: number | null = null;

@@ -1,0 +1,45 @@
+/**
+ * The national business registration database (CSDL quốc gia về đăng ký doanh nghiệp) over its REST
+ * API through NGSP (shared/UPSTREAMS.md §3), as the BusinessRegistry port. The simulator speaking the
+ * same protocol is in simulator.ts, its fixture businesses in fixtures/.
+ */
+import type { Logger } from 'pino';
+import type { BusinessRegistry } from '../../src/ports/registries.js';
+import { DkdnClient } from './client.js';
+
+export interface DkdnOptions {
+  /** Base URL (`DKDN_URL`), e.g. `http://127.0.0.1:7003`; `/token` and `/apiCSDLDKDN/...` are appended. Required. */
+  url: string;
+  /** OAuth2 client id (`DKDN_CLIENT_ID`), sent by HTTP Basic to the token endpoint. Required. */
+  clientId: string;
+  /** OAuth2 client secret (`DKDN_CLIENT_SECRET`); never logged. Required. */
+  clientSecret: string;
+  /** The gateway's subsystem id (`XROAD_CLIENT`), sent as `X-Road-Client` on every request. Required. */
+  xroadClient: string;
+  /**
+   * The most one lookup may take, token requests and the repeat after a 401 included, before it is
+   * aborted and fails with UpstreamTimeout; each HTTP request also gets it as axios's timeout.
+   * Default 5000 (`DKDN_TIMEOUT_MS`).
+   */
+  timeoutMs?: number;
+  /** Where token requests and refusals are logged (never the token, the secret or the data). Default: nothing is logged. */
+  logger?: Logger;
+}
+
+export const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Builds the registry. `close()` releases its kept-alive connections. */
+export function createDkdnBusinessRegistry(options: DkdnOptions): BusinessRegistry & { close(): void } {
+  for (const key of ['url', 'clientId', 'clientSecret', 'xroadClient'] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`createDkdnBusinessRegistry: "${key}" is required`);
+  }
+  if (!URL.canParse(options.url)) throw new TypeError('createDkdnBusinessRegistry: "url" is not a URL');
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('createDkdnBusinessRegistry: "timeoutMs" must be a positive integer');
+  const client = new DkdnClient({ ...options, timeoutMs });
+  return {
+    // The protocol carries no purpose; the lookup layer audits it.
+    findBusiness: (enterpriseCode, _purpose, context) => client.findBusiness(enterpriseCode, context),
+    close: () => client.close(),
+  };
+}

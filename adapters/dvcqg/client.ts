@@ -1,0 +1,216 @@
+/**
+ * DVCQG over HTTP: one axios instance, one session shared by every caller, and the three services the
+ * gateway uses. Every outcome leaves as the core's errors (see mapping.ts); the session token and the
+ * password never reach a log line or an error.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance } from 'axios';
+import type { Logger } from 'pino';
+import { MAX_PROGRESS_PER_CALL, type PortalDossier, type ProgressItem } from '../../src/domain/dossier.js';
+import { UpstreamBadResponse, UpstreamTimeout, isUpstreamError } from '../../src/domain/errors.js';
+import type { CallContext } from '../../src/ports/call-context.js';
+import type { NationalPortal } from '../../src/ports/national-portal.js';
+import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
+
+export interface DvcqgClientSettings {
+  authUrl: string;
+  apiUrl: string;
+  username: string;
+  password: string;
+  dstcode: string;
+  madonvi: string;
+  timeoutMs: number;
+  logger?: Logger | undefined;
+}
+
+type IsUpdating = 'True' | 'False';
+
+export class DvcqgClient implements NationalPortal {
+  private readonly http: AxiosInstance;
+  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private session: string | null = null;
+  /** The login in flight, shared so that concurrent callers cause one login, not one each. */
+  private pendingLogin: Promise<string> | null = null;
+  private readonly log: Logger | undefined;
+
+  constructor(private readonly settings: DvcqgClientSettings) {
+    this.log = settings.logger?.child({ upstream: UPSTREAM });
+    this.http = axios.create({
+      timeout: settings.timeoutMs,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      maxRedirects: 0,
+      headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: settings.dstcode },
+      // Bodies are parsed here, from text, so that a malformed answer is seen rather than passed on as a string.
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      transitional: { silentJSONParsing: false, forcedJSONParsing: false, clarifyTimeoutError: true },
+      validateStatus: () => true,
+    });
+  }
+
+  async syncDossier(dossier: PortalDossier, options: { knownToPortal: boolean }, context: CallContext = {}): Promise<void> {
+    const first: IsUpdating = options.knownToPortal ? 'True' : 'False';
+    let answer = await this.dongBo(dossier, first, context);
+    let kind = answerKind(answer);
+    // The portal's record of what it holds beats ours: switch once, then its answer stands.
+    if ((first === 'False' && kind === 'already_exists') || (first === 'True' && kind === 'unknown_for_update')) {
+      const second: IsUpdating = first === 'True' ? 'False' : 'True';
+      this.log?.info({ maHoSo: dossier.MaHoSo, requestId: context.requestId, isUpdating: second }, 'DVCQG: sending the dossier again with isUpdating switched');
+      answer = await this.dongBo(dossier, second, context);
+      kind = answerKind(answer);
+    }
+    if (kind !== 'success') throw rejection('DongBoHoSoMC', answer);
+  }
+
+  async updateProgress(items: ProgressItem[], context: CallContext = {}): Promise<void> {
+    if (items.length === 0) return;
+    if (items.length > MAX_PROGRESS_PER_CALL) {
+      throw new Error(`CapNhatTienDoHoSoMC takes at most ${MAX_PROGRESS_PER_CALL} items a call, got ${items.length}`);
+    }
+    const answer = await this.call('CapNhatTienDoHoSoMC', { data: items }, context);
+    if (answerKind(answer) !== 'success') throw rejection('CapNhatTienDoHoSoMC', answer);
+  }
+
+  async findDossier(maHoSo: string, context: CallContext = {}): Promise<PortalDossier | null> {
+    const answer = await this.call('TraCuuHoSo', { MaHoSo: maHoSo }, context);
+    if (answerKind(answer) !== 'success') throw rejection('TraCuuHoSo', answer);
+    const result = answer.body.result;
+    if (result === undefined || result === null) return null;
+    if (!Array.isArray(result)) throw new UpstreamBadResponse('DVCQG TraCuuHoSo: "result" is not a list', { upstream: UPSTREAM });
+    const first: unknown = result[0];
+    if (first === undefined) return null;
+    if (typeof first !== 'object' || first === null || Array.isArray(first)) {
+      throw new UpstreamBadResponse('DVCQG TraCuuHoSo: "result[0]" is not a dossier object', { upstream: UPSTREAM });
+    }
+    return first as PortalDossier;
+  }
+
+  /** Frees the kept-alive connections; calls made afterwards open new ones. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  private dongBo(dossier: PortalDossier, isUpdating: IsUpdating, context: CallContext): Promise<PortalAnswer> {
+    return this.call('DongBoHoSoMC', { isUpdating, data: [dossier] }, context);
+  }
+
+  /**
+   * One service call under the shared session. Resolves with the portal's answer whatever its code,
+   * except a refused session, which is answered by one fresh login and one repeat.
+   */
+  private async call(service: string, params: Record<string, unknown>, context: CallContext): Promise<PortalAnswer> {
+    const send = async (session: string) =>
+      this.post(this.settings.apiUrl, { session, madonvi: this.settings.madonvi, service, ...params }, context.signal);
+    const started = performance.now();
+    let session = await this.currentSession(context.signal);
+    let answer = await send(session);
+    if (answerKind(answer) === 'session_invalid') {
+      this.log?.warn({ service, requestId: context.requestId, errorCode: answer.code }, 'DVCQG session refused; logging in again');
+      this.forget(session);
+      session = await this.currentSession(context.signal);
+      answer = await send(session);
+      if (answerKind(answer) === 'session_invalid') {
+        this.forget(session);
+        throw authFailed(`a fresh session was refused by ${service} (error_code ${answer.code})`);
+      }
+    }
+    this.log?.debug(
+      { service, requestId: context.requestId, errorCode: answer.code, ms: Math.round(performance.now() - started) },
+      `DVCQG ${service} answered`,
+    );
+    return answer;
+  }
+
+  private async currentSession(signal: AbortSignal | undefined): Promise<string> {
+    if (this.session !== null) return this.session;
+    if (signal?.aborted) throw callerAborted(this.settings.timeoutMs);
+    if (this.pendingLogin === null) {
+      // Not tied to one caller's signal, since others may wait on it; it has its own deadline. Every
+      // waiter may have given up by the time it fails, hence the handler that keeps it from going unhandled.
+      const login = this.login().finally(() => {
+        this.pendingLogin = null;
+      });
+      login.catch(() => undefined);
+      this.pendingLogin = login;
+    }
+    return untilAborted(this.pendingLogin, signal, this.settings.timeoutMs);
+  }
+
+  /** Drops `session` unless another caller already replaced it, so one expiry causes one login. */
+  private forget(session: string): void {
+    if (this.session === session) this.session = null;
+  }
+
+  private async login(): Promise<string> {
+    const { authUrl, username, password } = this.settings;
+    let answer: PortalAnswer;
+    try {
+      answer = await this.post(authUrl, { username, password }, undefined);
+    } catch (error) {
+      // A refusal of the login is about credentials, not about any dossier: never a rejection.
+      if (isUpstreamError(error) && error.code === 'upstream_rejected') throw authFailed(error.message);
+      throw error;
+    }
+    if (answerKind(answer) !== 'success') throw authFailed(`error_code ${answer.code}${answer.message ? ` (${answer.message})` : ''}`);
+    const session = answer.body.session;
+    if (typeof session !== 'string' || session === '') {
+      throw new UpstreamBadResponse('DVCQG login answered success without a session', { upstream: UPSTREAM });
+    }
+    this.session = session;
+    this.log?.info('DVCQG login succeeded');
+    return session;
+  }
+
+  /** One POST under the adapter's deadline and the caller's signal; the answer or the core's error. */
+  private async post(url: string, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<PortalAnswer> {
+    const { timeoutMs } = this.settings;
+    const deadline = new AbortController();
+    let timedOut = false;
+    // axios' own timeout watches an idle socket; this one bounds the whole call, a trickling answer too.
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, timeoutMs);
+    try {
+      const response = await this.http.post<string>(url, JSON.stringify(body), {
+        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
+      });
+      const outcome = translateHttp(response.status, response.headers as Record<string, unknown>, String(response.data ?? ''));
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    } catch (error) {
+      if (isUpstreamError(error)) throw error;
+      const translated = translateTransportError(error, { timeoutMs, timedOut, callerAborted: signal?.aborted ?? false });
+      throw translated ?? error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Waits for a shared promise, but lets one caller stop waiting when its own signal aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(callerAborted(timeoutMs));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(callerAborted(timeoutMs));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function callerAborted(timeoutMs: number): UpstreamTimeout {
+  return new UpstreamTimeout('DVCQG call aborted by the caller', { upstream: UPSTREAM, timeoutMs });
+}

@@ -1,0 +1,237 @@
+/**
+ * Everything the adapter knows about what DVCQG's answers mean, in one place (shared/UPSTREAMS.md §1):
+ * the answer codes it treats specially, marked `assumed` where the public record is silent, and the
+ * translation of every other outcome (HTTP status, transport failure, malformed body) into the core's
+ * errors. Correcting an assumed value against the official spec means editing this file only.
+ */
+import {
+  UpstreamBadResponse,
+  UpstreamRejected,
+  UpstreamTimeout,
+  UpstreamUnavailable,
+  type UpstreamError,
+} from '../../src/domain/errors.js';
+
+export { fromPortalTimestamp, isPortalTimestamp, toPortalTimestamp } from '../../src/domain/dates.js';
+
+/** The name errors, logs and metrics carry for this upstream. */
+export const UPSTREAM = 'dvcqg';
+
+export type PortalCodeKind = 'success' | 'already_exists' | 'unknown_for_update' | 'session_invalid' | 'too_many_progress_items';
+
+interface PortalCodeRow {
+  kind: PortalCodeKind;
+  /** `error_code` in string form; a number `3` and a string `"3"` are the same code. */
+  codes: readonly string[];
+  /** Text the message contains (case-insensitive), or null when the code alone decides. */
+  messageContains: string | null;
+  /** True where shared/UPSTREAMS.md says the value is assumed, not taken from production code. */
+  assumed: boolean;
+  meaning: string;
+}
+
+/** Answer codes with a meaning of their own; any other non-zero code is a rejection of the payload. */
+export const PORTAL_CODES: readonly PortalCodeRow[] = [
+  { kind: 'success', codes: ['0', '00'], messageContains: null, assumed: false, meaning: 'accepted' },
+  {
+    kind: 'already_exists',
+    codes: ['3', '-3'],
+    messageContains: 'đã tồn tại',
+    assumed: false,
+    meaning: 'DongBoHoSoMC isUpdating "False" for a dossier the portal holds: send again with "True"',
+  },
+  {
+    kind: 'unknown_for_update',
+    codes: ['4'],
+    messageContains: 'không tồn tại',
+    assumed: true,
+    meaning: 'DongBoHoSoMC isUpdating "True" for a dossier the portal lacks: send again with "False"',
+  },
+  {
+    // A 401 alone is taken as an expired session (its message usually names "session"): logging in
+    // again once costs one call, while missing a differently worded expiry would stop every delivery.
+    // `http_401` is an HTTP 401 answered without the portal's JSON body.
+    kind: 'session_invalid',
+    codes: ['401', 'http_401'],
+    messageContains: null,
+    assumed: true,
+    meaning: 'session invalid or expired: log in again once and repeat the call',
+  },
+  {
+    kind: 'too_many_progress_items',
+    codes: ['2'],
+    messageContains: null,
+    assumed: true,
+    meaning: 'CapNhatTienDoHoSoMC with more than 10 items, rejected as a whole',
+  },
+];
+
+/** One answer of the portal, its `error_code` normalised to a string. */
+export interface PortalAnswer {
+  code: string;
+  message: string;
+  body: Record<string, unknown>;
+}
+
+function normalise(text: string): string {
+  return text.normalize('NFC').toLowerCase();
+}
+
+/** What an answer means; `rejected` for any non-zero code without a row of its own. */
+export function answerKind(answer: Pick<PortalAnswer, 'code' | 'message'>): PortalCodeKind | 'rejected' {
+  const row = PORTAL_CODES.find(
+    (r) =>
+      r.codes.includes(answer.code) &&
+      (r.messageContains === null || normalise(answer.message).includes(normalise(r.messageContains))),
+  );
+  return row?.kind ?? 'rejected';
+}
+
+export function isSuccess(answer: Pick<PortalAnswer, 'code' | 'message'>): boolean {
+  return answerKind(answer) === 'success';
+}
+
+/** `error_code` as a string, or null when it is neither a number nor a non-empty string. */
+export function normaliseCode(value: unknown): string | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  return null;
+}
+
+/** A non-success answer as the core's non-retryable refusal, keeping the portal's words for operators. */
+export function rejection(service: string, answer: PortalAnswer): UpstreamRejected {
+  return new UpstreamRejected(`DVCQG ${service} refused: error_code ${answer.code}${answer.message ? ` (${answer.message})` : ''}`, {
+    upstream: UPSTREAM,
+    upstreamCode: answer.code,
+    upstreamMessage: answer.message || null,
+  });
+}
+
+/** Login refused, or a session refused right after a fresh login: credentials or the portal are wrong. */
+export function authFailed(detail: string): UpstreamUnavailable {
+  // Retryable on purpose: a configuration problem must not turn every dossier into a dead letter.
+  return new UpstreamUnavailable(`DVCQG login failed: ${detail}`, { upstream: UPSTREAM, reason: 'auth_failed' });
+}
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP-date); undefined when absent or unreadable. */
+export function retryAfterSeconds(header: unknown): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const at = Date.parse(header);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** Parses the JSON text of an answer; null when it is not an object with a usable `error_code`. */
+export function parseAnswer(text: string): PortalAnswer | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const record = body as Record<string, unknown>;
+  const code = normaliseCode(record.error_code);
+  if (code === null) return null;
+  const message = typeof record.message === 'string' ? record.message : record.message == null ? '' : String(record.message);
+  return { code, message, body: record };
+}
+
+/**
+ * An HTTP answer as either the portal's answer (any code, to be interpreted by the caller) or the
+ * core's error. Status is checked before the body: a 5xx is retryable whatever it says.
+ */
+export function translateHttp(status: number, headers: Record<string, unknown>, text: string): PortalAnswer | UpstreamError {
+  if (status >= 500) {
+    return new UpstreamUnavailable(`DVCQG answered HTTP ${status}`, { upstream: UPSTREAM, reason: 'http_5xx' });
+  }
+  if (status === 429) {
+    const after = retryAfterSeconds(headers['retry-after']);
+    return new UpstreamUnavailable(`DVCQG is rate limiting (HTTP 429)`, {
+      upstream: UPSTREAM,
+      reason: 'rate_limited',
+      ...(after === undefined ? {} : { retryAfterSeconds: after }),
+    });
+  }
+  const answer = parseAnswer(text);
+  if (answer) return answer;
+  if (status === 401) return { code: 'http_401', message: 'HTTP 401', body: {} };
+  if (status >= 400) {
+    return new UpstreamRejected(`DVCQG answered HTTP ${status}`, {
+      upstream: UPSTREAM,
+      upstreamCode: `http_${status}`,
+      upstreamMessage: text.slice(0, 200) || null,
+    });
+  }
+  return new UpstreamBadResponse(`DVCQG answered HTTP ${status} without its JSON answer (${describeBody(text)})`, {
+    upstream: UPSTREAM,
+  });
+}
+
+function describeBody(text: string): string {
+  if (text.trim() === '') return 'empty body';
+  if (/^\s*</.test(text)) return 'HTML or XML body';
+  return `${text.length} characters that are not an answer object with error_code`;
+}
+
+/** Socket-level failures: the request may not have reached the portal, so trying again is right. */
+export const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ERR_NETWORK',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ERR_SOCKET_CLOSED',
+]);
+
+export interface TransportContext {
+  timeoutMs: number;
+  /** The adapter's own deadline fired. */
+  timedOut: boolean;
+  /** The caller's signal was aborted. */
+  callerAborted: boolean;
+}
+
+/**
+ * A failure without an HTTP answer (axios error) as the core's error. Returns null for errors that
+ * are not transport failures (programming errors), which the caller rethrows unchanged.
+ */
+export function translateTransportError(error: unknown, context: TransportContext): UpstreamError | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const isAxios = (error as { isAxiosError?: unknown } | null)?.isAxiosError === true;
+  if (context.callerAborted || context.timedOut || code === 'ERR_CANCELED' || code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+    const why = context.callerAborted && !context.timedOut ? 'aborted by the caller' : `timed out after ${context.timeoutMs} ms`;
+    return new UpstreamTimeout(`DVCQG call ${why}`, { upstream: UPSTREAM, timeoutMs: context.timeoutMs }, { cause: sanitised(error) });
+  }
+  if (code === 'ERR_BAD_RESPONSE') {
+    // The answer stopped half-way: what arrived cannot be trusted, the call may be repeated.
+    return new UpstreamBadResponse(`DVCQG answer was cut off: ${message}`, { upstream: UPSTREAM }, { cause: sanitised(error) });
+  }
+  if ((typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || /socket hang up/i.test(message) || isAxios) {
+    return new UpstreamUnavailable(
+      `DVCQG connection failed: ${typeof code === 'string' ? `${code} ` : ''}${message}`,
+      { upstream: UPSTREAM, reason: 'connection' },
+      { cause: sanitised(error) },
+    );
+  }
+  return null;
+}
+
+/**
+ * The cause kept on a core error: code and message only. An axios error carries the request config,
+ * whose body holds the password or the session, and errors end up in logs.
+ */
+function sanitised(error: unknown): Error {
+  const plain = new Error(error instanceof Error ? error.message : String(error));
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') (plain as Error & { code?: string }).code = code;
+  return plain;
+}

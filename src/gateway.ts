@@ -1,0 +1,157 @@
+/**
+ * Composition root: configuration → adapters → guards → services → HTTP and workers. Everything the
+ * process runs is started here and stopped by the returned `stop()`, in the reverse order.
+ */
+import type { Server } from 'node:http';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
+import type { Config } from './config.js';
+import { ClientDirectory } from './http/auth.js';
+import { createApp } from './http/app.js';
+import { dossierRoutes } from './http/routes/dossiers.js';
+import { toFieldErrors, validateBatch, validateRevision } from './http/validation.js';
+import { Metrics } from './ops/metrics.js';
+import { UpstreamGuard } from './resilience/guard.js';
+import { guardPortal } from './resilience/guarded.js';
+import { createSyncQueue, SyncWorker } from './sync/queue.js';
+import { SyncService } from './sync/service.js';
+import { SyncStore } from './sync/store.js';
+import { createLookups } from './lookup/compose.js';
+import { opsRoutes } from './http/routes/ops.js';
+import { healthRoutes } from './http/routes/health.js';
+import { lookupRoutes } from './http/routes/lookups.js';
+import { OpsService } from './ops/service.js';
+
+export interface Gateway {
+  server: Server | null;
+  port: number | null;
+  worker: SyncWorker | null;
+  store: SyncStore;
+  metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger: Logger;
+  /** Metrics registry; a fresh one by default (tests run several gateways in one process). */
+  metrics?: Metrics;
+}
+
+function redisClient(url: string, blocking: boolean, logger: Logger, name: string): Redis {
+  const client = new Redis(url, {
+    connectionName: name,
+    // Workers must wait out a Redis restart; the API must answer 503 instead of hanging.
+    maxRetriesPerRequest: blocking ? null : 2,
+    enableOfflineQueue: true,
+    connectTimeout: 5_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  let warned = false;
+  client.on('error', (err) => {
+    if (!warned) logger.error({ err: err.message, connection: name }, 'Redis connection error');
+    warned = true;
+  });
+  client.on('ready', () => {
+    if (warned) logger.info({ connection: name }, 'Redis connection restored');
+    warned = false;
+  });
+  return client;
+}
+
+/** Production Redis must keep what a 202 promised: AOF on, nothing evicted. */
+async function checkRedisDurability(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
+    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    if (appendonly !== 'yes') logger.warn('Redis runs without AOF (appendonly no): accepted revisions may be lost if Redis restarts');
+    if (policy !== 'noeviction') logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: queued work may be evicted');
+  } catch {
+    logger.warn('could not read Redis configuration (CONFIG GET refused); check appendonly yes and maxmemory-policy noeviction');
+  }
+}
+
+export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
+  const { logger } = options;
+  const metrics = options.metrics ?? new Metrics();
+  const redis = redisClient(config.redisUrl, false, logger, 'gateway');
+  const workerRedis = redisClient(config.redisUrl, true, logger, 'gateway-worker');
+  await redis.ping();
+  await checkRedisDurability(redis, logger);
+
+  const guards = {
+    dvcqg: new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger }),
+    dancu: new UpstreamGuard('dancu', 'citizen-registry', config.dancu.resilience, { metrics, logger }),
+    dkdn: new UpstreamGuard('dkdn', 'business-registry', config.dkdn.resilience, { metrics, logger }),
+  };
+  const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
+  const portal = guardPortal(portalAdapter, guards.dvcqg);
+
+  const store = new SyncStore(redis, config.queuePrefix);
+  const queue = createSyncQueue(workerRedis, config.queuePrefix, config.sync);
+  const sync = new SyncService({
+    store,
+    queue,
+    metrics,
+    logger,
+    validate: (body, base) => (validateRevision(body) ? [] : toFieldErrors(validateRevision.errors, base)),
+  });
+
+  let worker: SyncWorker | null = null;
+  if (config.role !== 'api') {
+    worker = new SyncWorker({ connection: workerRedis, prefix: config.queuePrefix, config: config.sync, store, queue, portal, metrics, logger });
+    worker.start();
+  }
+
+  const lookups = await createLookups({ config, redis, guards, metrics, logger });
+  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit });
+
+  let server: Server | null = null;
+  let port: number | null = null;
+  if (config.role !== 'worker') {
+    const directory = new ClientDirectory(config.clients);
+    if (config.clients.length === 0) logger.warn('GATEWAY_CLIENTS_FILE is not set: no client can call /v1');
+    const app = createApp({
+      logger,
+      metrics,
+      routers: [
+        healthRoutes({ ops, metrics }),
+        dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
+        lookupRoutes({ directory, lookups: lookups.service }),
+        opsRoutes({ directory, ops, store, queue, logger }),
+      ],
+    });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    server.keepAliveTimeout = 65_000;
+    port = (server.address() as { port: number }).port;
+    logger.info({ port, role: config.role }, 'gateway listening');
+  }
+  ops.start();
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down');
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+          setTimeout(() => s.closeAllConnections(), 5_000).unref();
+        });
+      }
+      await worker?.close();
+      ops.stop();
+      await queue.close();
+      lookups.close();
+      portalAdapter.close();
+      for (const g of Object.values(guards)) g.shutdown();
+      await Promise.allSettled([redis.quit(), workerRedis.quit()]);
+      logger.info('stopped');
+    })());
+
+  return { server, port, worker, store, metrics, stop };
+}

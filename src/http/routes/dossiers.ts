@@ -1,0 +1,81 @@
+/** Dossier sync routes (shared/API.md "Dossier sync"). */
+import { Router, type Request, type Response } from 'express';
+import { checkMaHoSo } from '../../domain/identifiers.js';
+import { ValidationFailed } from '../../domain/errors.js';
+import type { SyncService } from '../../sync/service.js';
+import { requireRole, type ClientDirectory } from '../auth.js';
+import { parseJsonBody } from '../body.js';
+import { problem, problemFor, sendProblem } from '../problem.js';
+
+export const MAX_BATCH_ITEMS = 1_000;
+/** Dossiers of one batch accepted side by side; items of one dossier stay in array order. */
+const BATCH_PARALLELISM = 16;
+
+function outcomeBody(o: Awaited<ReturnType<SyncService['accept']>>) {
+  return o.outcome === 'stale'
+    ? { maHoSo: o.maHoSo, revision: o.revision, outcome: o.outcome, currentRevision: o.currentRevision }
+    : { maHoSo: o.maHoSo, revision: o.revision, outcome: o.outcome };
+}
+
+export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncService; validateBatch: (body: unknown) => import('../../domain/errors.js').FieldError[] }): Router {
+  const router = Router();
+  const { directory, sync } = deps;
+
+  router.put('/v1/dossiers/:maHoSo', requireRole(directory, 'sync'), async (req: Request, res: Response) => {
+    const m = String(req.params.maHoSo);
+    const rule = checkMaHoSo(m);
+    if (rule) throw new ValidationFailed('invalid_body', `The MaHoSo in the URL is not valid: ${rule}`, [{ path: '/dossier/MaHoSo', message: rule }]);
+    const rev = sync.parse(parseJsonBody(req), m);
+    const outcome = await sync.accept(rev);
+    res.status(outcome.outcome === 'accepted' ? 202 : 200).json(outcomeBody(outcome));
+  });
+
+  router.post('/v1/dossiers/batch', requireRole(directory, 'sync'), async (req: Request, res: Response) => {
+    const body = parseJsonBody(req);
+    const errors = deps.validateBatch(body);
+    if (errors.length > 0) {
+      const tooMany = Array.isArray((body as { items?: unknown })?.items) && (body as { items: unknown[] }).items.length > MAX_BATCH_ITEMS;
+      const detail = tooMany ? `A batch holds at most ${MAX_BATCH_ITEMS} items` : `${errors[0]!.path || 'body'} ${errors[0]!.message}`;
+      throw new ValidationFailed('invalid_body', detail, errors);
+    }
+    const items = (body as { items: unknown[] }).items;
+    const results = new Array<unknown>(items.length);
+    // Group by dossier so one dossier's items keep their order while different dossiers run in parallel.
+    const groups = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const m = (item as { dossier?: { MaHoSo?: unknown } } | null)?.dossier?.MaHoSo;
+      const key = typeof m === 'string' ? `m:${m}` : `i:${i}`;
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const queue = [...groups.values()];
+    const runGroup = async (indices: number[]) => {
+      for (const i of indices) {
+        const item = items[i];
+        const raw = (item as { dossier?: { MaHoSo?: unknown } } | null)?.dossier?.MaHoSo;
+        const maHoSo = typeof raw === 'string' ? raw : null;
+        try {
+          const outcome = await sync.accept(sync.parse(item, null, `/items/${i}`));
+          results[i] = outcomeBody(outcome);
+        } catch (error) {
+          results[i] = { maHoSo, error: problemFor(error).problem };
+        }
+      }
+    };
+    const workers = Array.from({ length: Math.min(BATCH_PARALLELISM, queue.length) }, async () => {
+      for (let g = queue.shift(); g; g = queue.shift()) await runGroup(g);
+    });
+    await Promise.all(workers);
+    res.status(207).json({ results });
+  });
+
+  router.get('/v1/dossiers/:maHoSo', requireRole(directory, 'sync', 'ops-read'), async (req: Request, res: Response) => {
+    const m = String(req.params.maHoSo);
+    const rule = checkMaHoSo(m);
+    if (rule) throw new ValidationFailed('invalid_identifier', rule, [{ path: 'maHoSo', message: rule }]);
+    const status = await sync.status(m);
+    if (!status) return sendProblem(res, problem(404, 'not_found', `No revision of dossier ${m} was ever accepted`));
+    res.json(status);
+  });
+
+  return router;
+}

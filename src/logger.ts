@@ -1,0 +1,43 @@
+/**
+ * The gateway's logger (pino). Personal data never reaches a log line: ID numbers, names, sessions,
+ * tokens and keys are redacted wherever they appear in a logged object.
+ */
+import { pino, type Logger } from 'pino';
+
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  '*.authorization',
+  '*.Authorization',
+  'session',
+  '*.session',
+  'password',
+  '*.password',
+  'apiKey',
+  '*.apiKey',
+  'access_token',
+  '*.access_token',
+  'idNumber',
+  '*.idNumber',
+  'SoDinhDanh',
+  '*.SoDinhDanh',
+  'fullName',
+  '*.fullName',
+  'HoVaTen',
+  '*.HoVaTen',
+  'hoVaTen',
+  '*.hoVaTen',
+  'ChuHoSo',
+  '*.ChuHoSo',
+  'subject',
+  '*.subject',
+];
+
+export function createLogger(level: string, name = 'dvc-gateway'): Logger {
+  return pino({ name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } });
+}
+
+/** Masks a citizen ID or other identifier for messages: keeps the last 3 characters. */
+export function mask(value: string): string {
+  return value.length <= 3 ? '***' : `${'*'.repeat(value.length - 3)}${value.slice(-3)}`;
+}

@@ -1,0 +1,74 @@
+/**
+ * The lookup audit trail in a Redis stream: append-only, trimmed by age (retention) and by count,
+ * read newest first with server-side paging. Entries never hold the data returned.
+ */
+import type { Redis } from 'ioredis';
+import type { AuditEntry, AuditLog, AuditQuery } from '../ports/audit-log.js';
+
+const FIELDS = ['at', 'client', 'officer', 'dossierCode', 'source', 'subject', 'outcome', 'status', 'latencyMs'] as const;
+const PAGE = 500;
+
+export class RedisAuditLog implements AuditLog {
+  private lastTrim = 0;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly retention: { retentionDays: number; maxEntries: number },
+  ) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    const args: string[] = [];
+    for (const f of FIELDS) args.push(f, String(entry[f]));
+    await this.redis.xadd(this.key, 'MAXLEN', '~', String(this.retention.maxEntries), '*', ...args);
+    // Age-based trimming is cheap but not free: once a minute is enough.
+    const now = Date.now();
+    if (now - this.lastTrim > 60_000) {
+      this.lastTrim = now;
+      const minId = `${now - this.retention.retentionDays * 86_400_000}-0`;
+      await this.redis.xtrim(this.key, 'MINID', '~', minId);
+    }
+  }
+
+  async query(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const fromMs = q.from ? Date.parse(q.from) : undefined;
+    const toMs = q.to ? Date.parse(q.to) : undefined;
+    let end = q.cursor ? `(${q.cursor}` : toMs !== undefined ? `${toMs}-18446744073709551615` : '+';
+    const start = fromMs !== undefined ? `${fromMs}-0` : '-';
+    const items: AuditEntry[] = [];
+    let lastId: string | null = null;
+    for (;;) {
+      const page = (await this.redis.xrevrange(this.key, end, start, 'COUNT', PAGE)) as Array<[string, string[]]>;
+      for (const [id, flat] of page) {
+        lastId = id;
+        const e = toEntry(flat);
+        if (q.subject && e.subject !== q.subject) continue;
+        if (q.dossier && e.dossierCode !== q.dossier) continue;
+        if (q.officer && e.officer !== q.officer) continue;
+        items.push(e);
+        if (items.length === q.limit) {
+          const more = (await this.redis.xrevrange(this.key, `(${id}`, start, 'COUNT', 1)).length > 0;
+          return { items, nextCursor: more ? id : null };
+        }
+      }
+      if (page.length < PAGE || lastId === null) return { items, nextCursor: null };
+      end = `(${lastId}`;
+    }
+  }
+}
+
+function toEntry(flat: string[]): AuditEntry {
+  const o: Record<string, string> = {};
+  for (let i = 0; i < flat.length; i += 2) o[flat[i]!] = flat[i + 1]!;
+  return {
+    at: o.at ?? '',
+    client: o.client ?? '',
+    officer: o.officer ?? '',
+    dossierCode: o.dossierCode ?? '',
+    source: o.source ?? '',
+    subject: o.subject ?? '',
+    outcome: (o.outcome ?? 'error') as AuditEntry['outcome'],
+    status: Number(o.status ?? 0),
+    latencyMs: Number(o.latencyMs ?? 0),
+  };
+}

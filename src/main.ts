@@ -1,0 +1,37 @@
+/** The process entry point: load configuration, start the gateway, stop it cleanly on SIGTERM/SIGINT. */
+import { ConfigError, loadConfig } from './config.js';
+import { startGateway } from './gateway.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`dvc-gateway: configuration error: ${e.message}`);
+      process.exit(78);
+    }
+    throw e;
+  }
+  const logger = createLogger(config.logLevel);
+  const gateway = await startGateway(config, { logger });
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'signal received');
+    gateway
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'unclean shutdown');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`dvc-gateway: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

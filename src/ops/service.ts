@@ -1,0 +1,167 @@
+/**
+ * What operations staff and monitoring read: queue figures (from BullMQ, on demand), upstream health
+ * (from the guards), sync lag and dead letters (from the sync state), readiness checks, and the
+ * Prometheus collectors that read the same sources on scrape.
+ */
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import type { Config } from '../config.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { UpstreamGuard, UpstreamStatus } from '../resilience/guard.js';
+import type { SyncWorker } from '../sync/queue.js';
+import type { SyncStore } from '../sync/store.js';
+import type { Metrics } from './metrics.js';
+import { AlertEngine } from './alerts.js';
+
+export interface QueueFigures {
+  name: string;
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+  oldestWaitingAgeSeconds: number | null;
+  perMinute: { completed: number; failed: number };
+}
+
+export interface CheckResult {
+  status: 'ok' | 'fail';
+  latencyMs?: number;
+  reason?: string;
+  [more: string]: unknown;
+}
+
+export interface OpsDeps {
+  config: Config;
+  redis: Redis;
+  store: SyncStore;
+  queue: Queue;
+  guards: Record<string, UpstreamGuard>;
+  metrics: Metrics;
+  logger: Logger;
+  worker: SyncWorker | null;
+  audit: AuditLog;
+}
+
+const READY_CACHE_MS = 1_000;
+const REDIS_BOUND_MS = 1_000;
+
+export class OpsService {
+  readonly alerts: AlertEngine;
+  private readyCache: { at: number; value: Promise<{ ok: boolean; checks: Record<string, CheckResult> }> } | null = null;
+
+  constructor(readonly deps: OpsDeps) {
+    const { metrics } = deps;
+    new Gauge({
+      name: 'gateway_queue_jobs',
+      help: 'Jobs in each queue by state, read from BullMQ on scrape',
+      labelNames: ['queue', 'state'] as const,
+      registers: [metrics.registry],
+      collect: async function (this: Gauge<'queue' | 'state'>) {
+        const q = await deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+        for (const [state, n] of Object.entries(q)) this.set({ queue: deps.queue.name, state }, n);
+      },
+    });
+    new Gauge({
+      name: 'gateway_sync_lag_seconds',
+      help: 'Age of the oldest accepted revision not yet delivered to the portal (0 when none; dead letters not counted)',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        this.set(await deps.store.syncLagSeconds());
+      },
+    });
+    new Gauge({
+      name: 'gateway_dead_letters',
+      help: 'Dead letters waiting for an operator',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        this.set(await deps.store.deadLetterCount());
+      },
+    });
+    new Gauge({
+      name: 'gateway_sync_undelivered_dossiers',
+      help: 'Dossiers whose highest accepted revision the portal has not acknowledged yet',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        this.set(await deps.store.undeliveredCount());
+      },
+    });
+    this.alerts = new AlertEngine({ ops: this, config: deps.config.alerts, redis: deps.redis, prefix: deps.config.queuePrefix, logger: deps.logger, metrics });
+  }
+
+  start(): void {
+    this.alerts.start();
+  }
+
+  stop(): void {
+    this.alerts.stop();
+  }
+
+  async queues(): Promise<QueueFigures[]> {
+    const q = this.deps.queue;
+    const [counts, oldest, completed, failed] = await Promise.all([
+      q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+      q.getJobs(['wait'], 0, 0, true),
+      q.getMetrics('completed', 0, 1),
+      q.getMetrics('failed', 0, 1),
+    ]);
+    const first = oldest[0];
+    return [
+      {
+        name: q.name,
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+        active: counts.active ?? 0,
+        delayed: counts.delayed ?? 0,
+        failed: counts.failed ?? 0,
+        completed: counts.completed ?? 0,
+        oldestWaitingAgeSeconds: first ? Math.max(0, Math.round((Date.now() - first.timestamp) / 100) / 10) : null,
+        perMinute: { completed: completed.data[0] ?? 0, failed: failed.data[0] ?? 0 },
+      },
+    ];
+  }
+
+  upstreams(): UpstreamStatus[] {
+    return Object.values(this.deps.guards).map((g) => g.status());
+  }
+
+  /** Ready: Redis answers within its bound, the workers run (where this process has them), config loaded. */
+  readiness(): Promise<{ ok: boolean; checks: Record<string, CheckResult> }> {
+    const now = Date.now();
+    if (this.readyCache && now - this.readyCache.at < READY_CACHE_MS) return this.readyCache.value;
+    const value = this.checkReadiness();
+    this.readyCache = { at: now, value };
+    return value;
+  }
+
+  private async checkReadiness(): Promise<{ ok: boolean; checks: Record<string, CheckResult> }> {
+    const checks: Record<string, CheckResult> = {};
+    const started = performance.now();
+    try {
+      await Promise.race([
+        this.deps.redis.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${REDIS_BOUND_MS} ms`)), REDIS_BOUND_MS).unref()),
+      ]);
+      checks.redis = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+    } catch (e) {
+      checks.redis = { status: 'fail', latencyMs: Math.round(performance.now() - started), reason: `Redis unreachable: ${(e as Error).message}` };
+    }
+    const worker = this.deps.worker;
+    if (worker) {
+      const running = worker.worker.isRunning();
+      checks.workers = running
+        ? { status: 'ok', concurrency: this.deps.config.sync.concurrency }
+        : { status: 'fail', reason: 'the sync worker is not running' };
+    } else {
+      checks.workers = { status: 'ok', reason: `role ${this.deps.config.role}: deliveries run in worker processes` };
+    }
+    checks.config = { status: 'ok', role: this.deps.config.role, clients: this.deps.config.clients.length };
+    checks.upstreams = {
+      status: 'ok',
+      reason: 'informational: an upstream being down does not make the gateway unready',
+      circuits: Object.fromEntries(this.upstreams().map((u) => [u.name, u.circuit])),
+    };
+    return { ok: Object.values(checks).every((c) => c.status === 'ok'), checks };
+  }
+}

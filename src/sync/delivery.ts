@@ -1,0 +1,161 @@
+/**
+ * One delivery round for one dossier, independent of the queue library: take the lease, send the
+ * latest accepted data if the portal lacks it, then every pending progress item it may now receive,
+ * in ThoiDiemXuLy order, ten at a time; record each outcome atomically.
+ */
+import type { Logger } from 'pino';
+import { compareProgress, chunk, MAX_PROGRESS_PER_CALL, type PortalDossier } from '../domain/dossier.js';
+import { UpstreamRejected, UpstreamUnavailable, isUpstreamError } from '../domain/errors.js';
+import type { NationalPortal } from '../ports/national-portal.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { PendingProgress, Settlement, SyncStore } from './store.js';
+
+/** What the queue layer must do after a round. */
+export type RoundResult =
+  | { kind: 'done' }
+  | { kind: 'more' }
+  | { kind: 'busy'; retryInMs: number }
+  /** The portal's circuit is open: wait without spending an attempt. */
+  | { kind: 'hold'; retryInMs: number; error: Error }
+  | { kind: 'retry'; error: Error }
+  | { kind: 'exhausted'; error: Error };
+
+export interface DeliveryDeps {
+  store: SyncStore;
+  /** The portal behind its guard (breaker, bulkhead, timeout). */
+  portal: NationalPortal;
+  metrics: Metrics;
+  logger: Logger;
+  leaseMs: number;
+}
+
+export interface RoundInput {
+  maHoSo: string;
+  token: string;
+  /** This is the job's last attempt: a retryable failure now becomes a dead letter. */
+  lastAttempt: boolean;
+  /** Attempts made so far, this one included, for the dead letter. */
+  attempt: number;
+}
+
+export async function deliverRound(deps: DeliveryDeps, input: RoundInput): Promise<RoundResult> {
+  const { store, portal, metrics } = deps;
+  const { maHoSo: m, token } = input;
+  const readAtMs = Date.now();
+  const snap = await store.begin(m, token, deps.leaseMs);
+  if ('busyMs' in snap) return { kind: 'busy', retryInMs: Math.max(100, Math.min(snap.busyMs, 2_000)) };
+
+  const renew = setInterval(() => void store.renew(m, token, deps.leaseMs).catch(() => undefined), Math.floor(deps.leaseMs / 3));
+  try {
+    let ackedRevision: number | undefined;
+    let delivered = snap.delivered;
+    if (snap.delivered < snap.accepted && snap.deadRevision !== snap.accepted) {
+      try {
+        await portal.syncDossier(JSON.parse(snap.data) as PortalDossier, { knownToPortal: snap.knownToPortal });
+        ackedRevision = snap.accepted;
+        delivered = snap.accepted;
+        metrics.deliveries.inc({ kind: 'dossier', result: 'delivered' });
+      } catch (error) {
+        return await failed(deps, input, error, {
+          readAtMs,
+          kind: 'dossier',
+          revision: snap.accepted,
+          failedDossierRevision: snap.accepted,
+          ackedRevision,
+          ackedProgress: [],
+          unsent: [],
+        });
+      }
+    }
+
+    const sendable = snap.progress.filter((p) => p.revision <= delivered).sort((a, b) => compareProgress(a.item, b.item));
+    const acked: string[] = [];
+    const batches = chunk(sendable, MAX_PROGRESS_PER_CALL);
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i]!;
+      try {
+        await portal.updateProgress(batch.map((p) => p.item));
+        acked.push(...batch.map((p) => p.key));
+        metrics.deliveries.inc({ kind: 'progress', result: 'delivered' }, batch.length);
+      } catch (error) {
+        const outcome = await failed(deps, input, error, {
+          readAtMs,
+          kind: 'progress',
+          revision: Math.max(...batch.map((p) => p.revision)),
+          ackedRevision,
+          ackedProgress: acked.splice(0),
+          // On the last attempt everything still unsent goes into the letter, not just this call's items.
+          unsent: error instanceof UpstreamRejected ? batch : batches.slice(i).flat(),
+        });
+        ackedRevision = undefined;
+        // A refused batch is dead-lettered; the steps after it still go to the portal.
+        if (outcome.kind === 'more') continue;
+        return outcome;
+      }
+    }
+
+    const settlement: Settlement = { mode: 'commit', readAtMs, ackedProgress: acked };
+    if (ackedRevision !== undefined) settlement.ackedRevision = ackedRevision;
+    const finished = await store.settle(m, token, settlement);
+    return finished ? { kind: 'done' } : { kind: 'more' };
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+interface FailureContext {
+  readAtMs: number;
+  kind: 'dossier' | 'progress';
+  revision: number;
+  failedDossierRevision?: number;
+  ackedRevision: number | undefined;
+  ackedProgress: string[];
+  unsent: PendingProgress[];
+}
+
+/** Records a failed call and says what happens next: go on, retry later, hold, or give up. */
+async function failed(deps: DeliveryDeps, input: RoundInput, error: unknown, ctx: FailureContext): Promise<RoundResult> {
+  const { store, metrics, logger } = deps;
+  const { maHoSo: m, token } = input;
+  const err = error instanceof Error ? error : new Error(String(error));
+  const base: Settlement = { mode: 'retry', readAtMs: ctx.readAtMs, ackedProgress: ctx.ackedProgress };
+  if (ctx.ackedRevision !== undefined) base.ackedRevision = ctx.ackedRevision;
+  if (ctx.failedDossierRevision !== undefined) base.failedDossierRevision = ctx.failedDossierRevision;
+  const code = isUpstreamError(err) ? err.code : 'internal_error';
+  base.error = { code, message: err.message };
+
+  if (err instanceof UpstreamUnavailable && (err.details.reason === 'circuit_open' || err.details.reason === 'bulkhead_full')) {
+    // Not an attempt: the gateway itself held the call back. Keep what was achieved, free the lease.
+    await store.settle(m, token, { ...base, mode: 'retry', failedDossierRevision: undefined });
+    return { kind: 'hold', retryInMs: (err.details.retryAfterSeconds ?? 1) * 1_000, error: err };
+  }
+
+  const rejected = err instanceof UpstreamRejected;
+  if (rejected || input.lastAttempt) {
+    const items = ctx.kind === 'progress' ? ctx.unsent : [];
+    await store.settle(m, token, {
+      ...base,
+      mode: rejected ? 'rejected' : 'exhausted',
+      letter: {
+        maHoSo: m,
+        revision: ctx.revision,
+        kind: ctx.kind,
+        reason: rejected
+          ? { code: 'upstream_rejected', message: err.details.upstreamMessage ?? err.message, upstreamCode: err.details.upstreamCode }
+          : { code: 'attempts_exhausted', message: err.message, upstreamCode: null },
+        attempts: input.attempt,
+        failedAt: new Date().toISOString(),
+        items: items.map((p) => [p.key, p.raw]),
+      },
+      removedProgress: items.map((p) => p.key),
+    });
+    metrics.deliveries.inc({ kind: ctx.kind, result: 'dead' });
+    logger.warn({ maHoSo: m, kind: ctx.kind, revision: ctx.revision, code, reason: err.message }, 'delivery became a dead letter');
+    return rejected ? { kind: 'more' } : { kind: 'exhausted', error: err };
+  }
+
+  await store.settle(m, token, base);
+  metrics.deliveries.inc({ kind: ctx.kind, result: 'retry' });
+  logger.info({ maHoSo: m, kind: ctx.kind, code, reason: err.message, attempt: input.attempt }, 'delivery failed; will retry');
+  return { kind: 'retry', error: err };
+}

@@ -1,0 +1,55 @@
+/**
+ * Redis key layout of the sync state, all under QUEUE_PREFIX so several gateways or test runs can
+ * share one Redis. Per dossier: a small hash of counters (kept in listpack encoding: no long values),
+ * its latest data as a string, pending progress, and the set of progress keys the portal acknowledged.
+ */
+export const QUEUE_NAME = 'dossier-sync';
+
+export class SyncKeys {
+  constructor(readonly prefix: string) {}
+
+  dossier(m: string): string {
+    return `${this.prefix}:sync:d:${m}`;
+  }
+  data(m: string): string {
+    return `${this.prefix}:sync:data:${m}`;
+  }
+  progress(m: string): string {
+    return `${this.prefix}:sync:p:${m}`;
+  }
+  progressAcked(m: string): string {
+    return `${this.prefix}:sync:pa:${m}`;
+  }
+  lease(m: string): string {
+    return `${this.prefix}:sync:lease:${m}`;
+  }
+  /** Dossiers with undelivered accepted data, scored by when the oldest undelivered revision was accepted. */
+  get lag(): string {
+    return `${this.prefix}:sync:lag`;
+  }
+  /** Dossiers that have (or should have) a delivery job, scored by when that was last checked. */
+  get queued(): string {
+    return `${this.prefix}:sync:queued`;
+  }
+  get deadLetterIndex(): string {
+    return `${this.prefix}:sync:dl`;
+  }
+  get deadLetters(): string {
+    return `${this.prefix}:sync:dlh`;
+  }
+  get deadLetterSeq(): string {
+    return `${this.prefix}:sync:dlseq`;
+  }
+  get replayLog(): string {
+    return `${this.prefix}:sync:replays`;
+  }
+  /** BullMQ's hash of one job, to check from Lua whether a delivery job still exists. */
+  jobPrefix(): string {
+    return `${this.prefix}:${QUEUE_NAME}:`;
+  }
+}
+
+/** Delivery job ids: one per (dossier, generation); a generation starts each time a dossier gets work. */
+export function jobId(m: string, generation: number): string {
+  return `g${generation}-${m}`;
+}

@@ -1,0 +1,143 @@
+/**
+ * The BullMQ side of sync: the `dossier-sync` queue, its workers, and the reconciler. A job only
+ * says "this dossier has work"; what to send is always read from the sync state at delivery time,
+ * so revisions accepted while a job waits are coalesced into it.
+ */
+import { randomBytes } from 'node:crypto';
+import { DelayedError, MetricsTime, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { SyncConfig } from '../config.js';
+import type { NationalPortal } from '../ports/national-portal.js';
+import type { Metrics } from '../ops/metrics.js';
+import { retryDelayMs } from './backoff.js';
+import { deliverRound } from './delivery.js';
+import { QUEUE_NAME, jobId } from './keys.js';
+import type { SyncStore } from './store.js';
+
+export interface DeliveryJobData {
+  m: string;
+}
+
+const BACKOFF_TYPE = 'jittered';
+/** Rounds one job runs before it yields its slot to other dossiers (new revisions kept arriving). */
+const MAX_ROUNDS = 5;
+
+export function createSyncQueue(connection: Redis, prefix: string, sync: SyncConfig): Queue<DeliveryJobData> {
+  return new Queue<DeliveryJobData>(QUEUE_NAME, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: sync.maxAttempts,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+    },
+  });
+}
+
+export async function enqueueDelivery(queue: Queue<DeliveryJobData>, maHoSo: string, generation: number): Promise<void> {
+  await queue.add('deliver', { m: maHoSo }, { jobId: jobId(maHoSo, generation) });
+}
+
+export interface SyncWorkerDeps {
+  connection: Redis;
+  prefix: string;
+  config: SyncConfig;
+  store: SyncStore;
+  queue: Queue<DeliveryJobData>;
+  portal: NationalPortal;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export class SyncWorker {
+  readonly worker: Worker<DeliveryJobData>;
+  private readonly id = randomBytes(6).toString('hex');
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly deps: SyncWorkerDeps) {
+    const { config } = deps;
+    this.worker = new Worker<DeliveryJobData>(QUEUE_NAME, (job, token) => this.process(job, token), {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      concurrency: config.concurrency,
+      // Needed for queue.rateLimit() to hold every worker while the portal's circuit is open.
+      limiter: { max: 1_000_000, duration: 1_000 },
+      lockDuration: 30_000,
+      stalledInterval: 10_000,
+      maxStalledCount: 20,
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      settings: {
+        backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs }),
+      },
+    });
+    this.worker.on('error', (err) => deps.logger.error({ err }, 'sync worker error'));
+    this.worker.on('failed', (job, err) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) deps.logger.warn({ jobId: job.id, err: err.message }, 'delivery job ended');
+    });
+  }
+
+  start(): void {
+    const tick = async () => {
+      try {
+        await this.reconcile();
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'reconcile pass failed');
+      }
+      if (!this.closed) this.reconcileTimer = setTimeout(tick, this.deps.config.reconcileIntervalMs).unref();
+    };
+    this.reconcileTimer = setTimeout(tick, Math.min(1_000, this.deps.config.reconcileIntervalMs)).unref();
+  }
+
+  /** Re-adds delivery jobs that went missing; returns how many. */
+  async reconcile(olderThanMs = Math.max(this.deps.config.reconcileIntervalMs, 5_000)): Promise<number> {
+    const missing = await this.deps.store.reconcile(olderThanMs);
+    for (const { maHoSo, generation } of missing) await enqueueDelivery(this.deps.queue, maHoSo, generation);
+    if (missing.length > 0) this.deps.logger.warn({ count: missing.length }, 're-queued dossiers whose delivery job was missing');
+    return missing.length;
+  }
+
+  /** Stops taking jobs and waits up to the grace period for deliveries in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    const grace = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), this.deps.config.shutdownGraceMs).unref());
+    const outcome = await Promise.race([this.worker.close().then(() => 'closed' as const), grace]);
+    // Deliveries still running after the grace period are abandoned; their jobs stall and another worker resumes them.
+    if (outcome === 'timeout') await this.worker.close(true);
+  }
+
+  private async process(job: Job<DeliveryJobData>, token: string | undefined): Promise<string> {
+    const m = job.data.m;
+    const attempts = job.opts.attempts ?? 1;
+    const leaseToken = `${this.id}:${job.id}`;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const result = await deliverRound(
+        { store: this.deps.store, portal: this.deps.portal, metrics: this.deps.metrics, logger: this.deps.logger, leaseMs: this.deps.config.leaseMs },
+        { maHoSo: m, token: leaseToken, lastAttempt: job.attemptsMade + 1 >= attempts, attempt: job.attemptsMade + 1 },
+      );
+      switch (result.kind) {
+        case 'done':
+          return 'delivered';
+        case 'more':
+          continue;
+        case 'busy':
+          await job.moveToDelayed(Date.now() + result.retryInMs + Math.floor(Math.random() * 250), token);
+          throw new DelayedError();
+        case 'hold':
+          await this.deps.queue.rateLimit(result.retryInMs);
+          throw Worker.RateLimitError();
+        case 'retry':
+          throw result.error;
+        case 'exhausted':
+          throw new UnrecoverableError(`attempts exhausted: ${result.error.message}`);
+      }
+    }
+    // New revisions kept arriving: give other dossiers a turn, without spending an attempt.
+    await this.deps.store.release(m, leaseToken);
+    await job.moveToDelayed(Date.now(), token);
+    throw new DelayedError();
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * The Lua scripts that make every state change of a dossier atomic in Redis. A revision is accepted,
+ * a delivery settled, a letter replayed each in one step, so a process killed at any moment leaves
+ * either the state before or the state after, never half of it.
+ *
+ * Dossier hash fields: acc (highest accepted revision), del (highest delivered), st (state),
+ * att (delivery attempts for the current work), err (last error JSON), dat (deliveredAt ISO),
+ * acat (acceptedAt ms), known (portal holds it), dead (revision whose data became a dead letter),
+ * q (1 while a delivery job exists or is due), g (job generation).
+ * Pending progress hash values are `<revision>|<item JSON>`, keyed by `ThoiDiemXuLy|TrangThai`.
+ */
+
+/** KEYS d, data, progress, progressAcked, lag, queued; ARGV m, revision, dataJson, nowMs, (key, value)… */
+export const ACCEPT = `
+local acc = tonumber(redis.call('HGET', KEYS[1], 'acc') or '0')
+local rev = tonumber(ARGV[2])
+if rev == acc then return {'duplicate', tostring(acc)} end
+if rev < acc then return {'stale', redis.call('HGET', KEYS[1], 'acc')} end
+local st = redis.call('HGET', KEYS[1], 'st')
+if st == 'retrying' then
+  redis.call('HSET', KEYS[1], 'acc', ARGV[2], 'acat', ARGV[4])
+else
+  redis.call('HSET', KEYS[1], 'acc', ARGV[2], 'acat', ARGV[4], 'st', 'pending', 'att', 0)
+end
+redis.call('HDEL', KEYS[1], 'dead')
+redis.call('SET', KEYS[2], ARGV[3])
+for i = 5, #ARGV, 2 do
+  if redis.call('SISMEMBER', KEYS[4], ARGV[i]) == 0 then
+    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  end
+end
+redis.call('ZADD', KEYS[5], 'NX', ARGV[4], ARGV[1])
+if redis.call('HGET', KEYS[1], 'q') == '1' then return {'accepted', '0'} end
+local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
+redis.call('HSET', KEYS[1], 'q', 1)
+redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
+return {'accepted', tostring(g)}
+`;
+
+/**
+ * Takes (or renews) the dossier's delivery lease and returns a snapshot to deliver from.
+ * KEYS d, data, progress, lease; ARGV token, leaseMs.
+ * → {0, pttl} when another worker holds the lease, else {1, acc, del, known, dead, att, data, {k, v, …}}.
+ */
+export const BEGIN = `
+local holder = redis.call('GET', KEYS[4])
+if holder and holder ~= ARGV[1] then return {0, redis.call('PTTL', KEYS[4])} end
+redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
+local h = redis.call('HMGET', KEYS[1], 'acc', 'del', 'known', 'dead', 'att')
+return {1, h[1] or '0', h[2] or '0', h[3] or '0', h[4] or '', h[5] or '0', redis.call('GET', KEYS[2]) or '', redis.call('HGETALL', KEYS[3])}
+`;
+
+/** KEYS lease; ARGV token, leaseMs. Extends the lease only while it is still ours. */
+export const RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+/** KEYS lease; ARGV token. */
+export const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+/**
+ * Records what one delivery round achieved, and how it ended.
+ * KEYS d, progress, progressAcked, lease, lag, queued, dlIndex, dlHash, dlSeq
+ * ARGV 1 m, 2 token, 3 ackedRevision|'', 4 nowIso, 5 readAtMs, 6 mode, 7 errorJson|'',
+ *      8 failedDossierRevision|'', 9 letterId|'', 10 letterJson|'', 11 nAcked, acked keys…, nRemoved, removed keys…
+ * mode: commit (finish if nothing is left; 1 = finished, 0 = more work arrived), retry (release and
+ * wait for the next attempt), rejected (dead-letter and go on), exhausted (dead-letter and stop).
+ */
+export const SETTLE = `
+local m, mode = ARGV[1], ARGV[6]
+if ARGV[3] ~= '' then
+  local rev = tonumber(ARGV[3])
+  if rev > tonumber(redis.call('HGET', KEYS[1], 'del') or '0') then
+    redis.call('HSET', KEYS[1], 'del', ARGV[3], 'dat', ARGV[4])
+  end
+  redis.call('HSET', KEYS[1], 'known', 1)
+  redis.call('HINCRBY', KEYS[1], 'att', 1)
+  redis.call('HDEL', KEYS[1], 'err')
+  if tonumber(redis.call('HGET', KEYS[1], 'acc') or '0') <= rev then
+    redis.call('ZREM', KEYS[5], m)
+  else
+    redis.call('ZADD', KEYS[5], 'XX', ARGV[5], m)
+  end
+end
+local n = tonumber(ARGV[11])
+for i = 12, 11 + n do
+  redis.call('HDEL', KEYS[2], ARGV[i])
+  redis.call('SADD', KEYS[3], ARGV[i])
+end
+local at = 12 + n
+local removed = tonumber(ARGV[at])
+for i = at + 1, at + removed do redis.call('HDEL', KEYS[2], ARGV[i]) end
+
+local function releaseLease()
+  if redis.call('GET', KEYS[4]) == ARGV[2] then redis.call('DEL', KEYS[4]) end
+end
+local function stopQueue()
+  redis.call('HSET', KEYS[1], 'q', 0)
+  redis.call('ZREM', KEYS[6], m)
+end
+
+if mode == 'retry' then
+  redis.call('HSET', KEYS[1], 'st', 'retrying', 'err', ARGV[7])
+  if ARGV[8] ~= '' then redis.call('HINCRBY', KEYS[1], 'att', 1) end
+  releaseLease()
+  return 0
+end
+if mode == 'rejected' or mode == 'exhausted' then
+  local seq = redis.call('INCR', KEYS[9])
+  redis.call('HSET', KEYS[8], ARGV[9], ARGV[10])
+  redis.call('ZADD', KEYS[7], seq, ARGV[9])
+  redis.call('HSET', KEYS[1], 'st', 'dead', 'err', ARGV[7])
+  if ARGV[8] ~= '' then
+    redis.call('HINCRBY', KEYS[1], 'att', 1)
+    redis.call('HSET', KEYS[1], 'dead', ARGV[8])
+    redis.call('ZREM', KEYS[5], m)
+  end
+  if mode == 'exhausted' then
+    stopQueue()
+    releaseLease()
+    return 1
+  end
+  return 0
+end
+
+local acc = tonumber(redis.call('HGET', KEYS[1], 'acc') or '0')
+local del = tonumber(redis.call('HGET', KEYS[1], 'del') or '0')
+local dead = tonumber(redis.call('HGET', KEYS[1], 'dead') or '-1')
+local st = redis.call('HGET', KEYS[1], 'st')
+if del < acc and dead ~= acc then
+  if st == 'retrying' then redis.call('HSET', KEYS[1], 'st', 'pending') end
+  return 0
+end
+for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
+  local sep = string.find(v, '|', 1, true)
+  if tonumber(string.sub(v, 1, sep - 1)) <= del then
+    if st == 'retrying' then redis.call('HSET', KEYS[1], 'st', 'pending') end
+    return 0
+  end
+end
+if st ~= 'dead' then redis.call('HSET', KEYS[1], 'st', 'delivered') end
+stopQueue()
+releaseLease()
+return 1
+`;
+
+/**
+ * Puts a dead letter back to work. KEYS d, progress, progressAcked, dlIndex, dlHash, lag, queued, replayLog
+ * ARGV letterId, nowMs, replayRecordJson. → {-1} unknown id, else {1, generation to enqueue or 0}.
+ */
+export const REPLAY = `
+local raw = redis.call('HGET', KEYS[5], ARGV[1])
+if not raw then return {-1, 0} end
+local letter = cjson.decode(raw)
+redis.call('HDEL', KEYS[5], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+if letter.kind == 'progress' and letter.items then
+  for _, kv in ipairs(letter.items) do
+    if redis.call('SISMEMBER', KEYS[3], kv[1]) == 0 then redis.call('HSET', KEYS[2], kv[1], kv[2]) end
+  end
+end
+if letter.kind == 'dossier' and redis.call('HGET', KEYS[1], 'dead') == letter.r then
+  redis.call('HDEL', KEYS[1], 'dead')
+end
+if redis.call('HGET', KEYS[1], 'st') == 'dead' then redis.call('HSET', KEYS[1], 'st', 'pending', 'att', 0) end
+local acc = tonumber(redis.call('HGET', KEYS[1], 'acc') or '0')
+if tonumber(redis.call('HGET', KEYS[1], 'del') or '0') < acc then redis.call('ZADD', KEYS[6], 'NX', ARGV[2], letter.maHoSo) end
+redis.call('LPUSH', KEYS[8], ARGV[3])
+redis.call('LTRIM', KEYS[8], 0, 9999)
+if redis.call('HGET', KEYS[1], 'q') == '1' then return {1, 0} end
+local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
+redis.call('HSET', KEYS[1], 'q', 1)
+redis.call('ZADD', KEYS[7], ARGV[2], letter.maHoSo)
+return {1, g}
+`;
+
+/**
+ * Finds dossiers that should have a delivery job and have none (a process died between accepting and
+ * enqueueing, or a job ended abnormally), and gives each a fresh generation to enqueue.
+ * KEYS queued; ARGV cutoffMs, nowMs, limit, dossierKeyPrefix, jobKeyPrefix, leaseKeyPrefix → {m, g, …}
+ */
+export const RECONCILE = `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, m in ipairs(due) do
+  local d = ARGV[4] .. m
+  local h = redis.call('HMGET', d, 'q', 'g')
+  if h[1] ~= '1' then
+    redis.call('ZREM', KEYS[1], m)
+  else
+    redis.call('ZADD', KEYS[1], ARGV[2], m)
+    local job = ARGV[5] .. 'g' .. h[2] .. '-' .. m
+    local finished = redis.call('HEXISTS', job, 'finishedOn') == 1
+    if (redis.call('EXISTS', job) == 0 or finished) and redis.call('EXISTS', ARGV[6] .. m) == 0 then
+      local g = redis.call('HINCRBY', d, 'g', 1)
+      table.insert(out, m)
+      table.insert(out, tostring(g))
+    end
+  end
+end
+return out
+`;

@@ -1,0 +1,261 @@
+/**
+ * The sync state in Redis: what was accepted, what the portal acknowledged, what is dead. Every
+ * change goes through one Lua script (scripts.ts); this class only shapes arguments and answers.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { DeadLetter } from '../domain/dead-letter.js';
+import {
+  progressItemKey,
+  type DeliveryState,
+  type DossierRevision,
+  type DossierSyncStatus,
+  type ProgressItem,
+} from '../domain/dossier.js';
+import { SyncKeys } from './keys.js';
+import { ACCEPT, BEGIN, RECONCILE, RELEASE, RENEW, REPLAY, SETTLE } from './scripts.js';
+
+export interface PendingProgress {
+  key: string;
+  revision: number;
+  item: ProgressItem;
+  /** The stored value, kept as is so a dead letter can put it back unchanged. */
+  raw: string;
+}
+
+export interface DeliverySnapshot {
+  accepted: number;
+  delivered: number;
+  knownToPortal: boolean;
+  deadRevision: number | null;
+  attempts: number;
+  /** The dossier JSON of the highest accepted revision. */
+  data: string;
+  progress: PendingProgress[];
+}
+
+export type SettleMode = 'commit' | 'retry' | 'rejected' | 'exhausted';
+
+export interface Settlement {
+  mode: SettleMode;
+  /** The revision whose data the portal acknowledged in this round, if any. */
+  ackedRevision?: number;
+  ackedProgress?: string[];
+  /** When the snapshot was read: the oldest a still-undelivered revision can be. */
+  readAtMs: number;
+  error?: { code: string; message: string };
+  /** The revision whose DongBoHoSoMC failed in this round (counts an attempt; marks `dead` for letters). */
+  failedDossierRevision?: number;
+  letter?: Omit<DeadLetter, 'id'> & { items?: Array<[string, string]> };
+  /** Pending progress removed because it went into the letter. */
+  removedProgress?: string[];
+}
+
+export interface ReplayRecord {
+  at: string;
+  by: string;
+  letterId: string;
+  maHoSo: string;
+  kind: string;
+}
+
+interface ScriptedRedis extends Redis {
+  gwAccept(...args: string[]): Promise<[string, string]>;
+  gwBegin(...args: string[]): Promise<[number, ...unknown[]]>;
+  gwRenew(...args: string[]): Promise<number>;
+  gwRelease(...args: string[]): Promise<number>;
+  gwSettle(...args: string[]): Promise<number>;
+  gwReplay(...args: string[]): Promise<[number, number]>;
+  gwReconcile(...args: string[]): Promise<string[]>;
+}
+
+export function defineSyncScripts(redis: Redis): void {
+  if ((redis as unknown as Partial<ScriptedRedis>).gwAccept) return;
+  redis.defineCommand('gwAccept', { numberOfKeys: 6, lua: ACCEPT });
+  redis.defineCommand('gwBegin', { numberOfKeys: 4, lua: BEGIN });
+  redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW });
+  redis.defineCommand('gwRelease', { numberOfKeys: 1, lua: RELEASE });
+  redis.defineCommand('gwSettle', { numberOfKeys: 9, lua: SETTLE });
+  redis.defineCommand('gwReplay', { numberOfKeys: 8, lua: REPLAY });
+  redis.defineCommand('gwReconcile', { numberOfKeys: 1, lua: RECONCILE });
+}
+
+export class SyncStore {
+  readonly keys: SyncKeys;
+  private readonly redis: ScriptedRedis;
+
+  constructor(redis: Redis, prefix: string) {
+    defineSyncScripts(redis);
+    this.redis = redis as unknown as ScriptedRedis;
+    this.keys = new SyncKeys(prefix);
+  }
+
+  /** Records a revision if it is the highest yet. `generation` > 0 means a delivery job must be added. */
+  async accept(rev: DossierRevision, nowMs = Date.now()): Promise<{ outcome: 'accepted' | 'duplicate' | 'stale'; current: number; generation: number }> {
+    const m = rev.dossier.MaHoSo;
+    const k = this.keys;
+    const args: string[] = [m, String(rev.revision), JSON.stringify(rev.dossier), String(nowMs)];
+    for (const item of rev.progress) args.push(progressItemKey(item), `${rev.revision}|${JSON.stringify(item)}`);
+    const [outcome, value] = await this.redis.gwAccept(
+      k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, k.queued, ...args,
+    );
+    if (outcome === 'accepted') return { outcome, current: rev.revision, generation: Number(value) };
+    return { outcome: outcome as 'duplicate' | 'stale', current: Number(value), generation: 0 };
+  }
+
+  async status(m: string): Promise<DossierSyncStatus | null> {
+    const [[, h], [, pending]] = (await this.redis
+      .multi()
+      .hmget(this.keys.dossier(m), 'acc', 'del', 'st', 'att', 'err', 'dat')
+      .hlen(this.keys.progress(m))
+      .exec()) as [[null, (string | null)[]], [null, number]];
+    const [acc, del, st, att, err, dat] = h;
+    if (acc === null || acc === undefined) return null;
+    return {
+      maHoSo: m,
+      acceptedRevision: Number(acc),
+      deliveredRevision: del ? Number(del) : null,
+      state: (st ?? 'pending') as DeliveryState,
+      attempts: Number(att ?? 0),
+      pendingProgress: pending,
+      lastError: err ? (JSON.parse(err) as DossierSyncStatus['lastError']) : null,
+      deliveredAt: dat ?? null,
+    };
+  }
+
+  /** Takes the dossier's lease and reads what to deliver; `busyMs` when another worker holds it. */
+  async begin(m: string, token: string, leaseMs: number): Promise<DeliverySnapshot | { busyMs: number }> {
+    const k = this.keys;
+    const r = await this.redis.gwBegin(k.dossier(m), k.data(m), k.progress(m), k.lease(m), token, String(leaseMs));
+    if (r[0] === 0) return { busyMs: Number(r[1]) };
+    const [, acc, del, known, dead, att, data, flat] = r as [number, string, string, string, string, string, string, string[]];
+    const progress: PendingProgress[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const raw = flat[i + 1]!;
+      const sep = raw.indexOf('|');
+      progress.push({ key: flat[i]!, revision: Number(raw.slice(0, sep)), item: JSON.parse(raw.slice(sep + 1)) as ProgressItem, raw });
+    }
+    return {
+      accepted: Number(acc),
+      delivered: Number(del),
+      knownToPortal: known === '1',
+      deadRevision: dead === '' ? null : Number(dead),
+      attempts: Number(att),
+      data,
+      progress,
+    };
+  }
+
+  async renew(m: string, token: string, leaseMs: number): Promise<boolean> {
+    return (await this.redis.gwRenew(this.keys.lease(m), token, String(leaseMs))) === 1;
+  }
+
+  async release(m: string, token: string): Promise<void> {
+    await this.redis.gwRelease(this.keys.lease(m), token);
+  }
+
+  /** Applies a round's outcome; true when the dossier has nothing left to deliver (or was given up). */
+  async settle(m: string, token: string, s: Settlement): Promise<boolean> {
+    const k = this.keys;
+    const letterId = s.letter ? newLetterId() : '';
+    const letterJson = s.letter ? JSON.stringify({ id: letterId, r: String(s.letter.revision), ...s.letter }) : '';
+    const acked = s.ackedProgress ?? [];
+    const removed = s.removedProgress ?? [];
+    const result = await this.redis.gwSettle(
+      k.dossier(m), k.progress(m), k.progressAcked(m), k.lease(m), k.lag, k.queued, k.deadLetterIndex, k.deadLetters, k.deadLetterSeq,
+      m,
+      token,
+      s.ackedRevision === undefined ? '' : String(s.ackedRevision),
+      new Date().toISOString(),
+      String(s.readAtMs),
+      s.mode,
+      s.error ? JSON.stringify({ ...s.error, at: new Date().toISOString() }) : '',
+      s.failedDossierRevision === undefined ? '' : String(s.failedDossierRevision),
+      letterId,
+      letterJson,
+      String(acked.length),
+      ...acked,
+      String(removed.length),
+      ...removed,
+    );
+    return result === 1;
+  }
+
+  /** Dossiers owed a delivery job that has none; each comes back with the generation to enqueue. */
+  async reconcile(olderThanMs: number, limit = 500, nowMs = Date.now()): Promise<Array<{ maHoSo: string; generation: number }>> {
+    const k = this.keys;
+    const flat = await this.redis.gwReconcile(
+      k.queued, String(nowMs - olderThanMs), String(nowMs), String(limit), k.dossier(''), k.jobPrefix(), k.lease(''),
+    );
+    const out: Array<{ maHoSo: string; generation: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ maHoSo: flat[i]!, generation: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Age in seconds of the oldest accepted revision not yet delivered (dead letters excluded); 0 when none. */
+  async syncLagSeconds(nowMs = Date.now()): Promise<number> {
+    const oldest = await this.redis.zrange(this.keys.lag, 0, 0, 'WITHSCORES');
+    if (oldest.length < 2) return 0;
+    return Math.max(0, (nowMs - Number(oldest[1])) / 1000);
+  }
+
+  async undeliveredCount(): Promise<number> {
+    return this.redis.zcard(this.keys.lag);
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.redis.zcard(this.keys.deadLetterIndex);
+  }
+
+  /** Newest first. The cursor is the position marker of the last letter returned. */
+  async deadLetters(limit: number, cursor?: string): Promise<{ items: DeadLetter[]; nextCursor: string | null }> {
+    const max = cursor === undefined ? '+inf' : `(${cursor}`;
+    const flat = await this.redis.zrevrangebyscore(this.keys.deadLetterIndex, max, '-inf', 'WITHSCORES', 'LIMIT', 0, limit + 1);
+    const ids: string[] = [];
+    const scores: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      ids.push(flat[i]!);
+      scores.push(flat[i + 1]!);
+    }
+    const more = ids.length > limit;
+    const page = ids.slice(0, limit);
+    const raws = page.length ? await this.redis.hmget(this.keys.deadLetters, ...page) : [];
+    const items = raws.filter((r): r is string => r !== null).map(publicLetter);
+    return { items, nextCursor: more ? scores[limit - 1]! : null };
+  }
+
+  async allDeadLetters(): Promise<DeadLetter[]> {
+    const raws = await this.redis.hvals(this.keys.deadLetters);
+    return raws.map(publicLetter);
+  }
+
+  /** Re-queues one letter; null when no such letter exists. */
+  async replay(id: string, by: string, nowMs = Date.now()): Promise<{ maHoSo: string; generation: number } | null> {
+    const raw = await this.redis.hget(this.keys.deadLetters, id);
+    if (raw === null) return null;
+    const letter = publicLetter(raw);
+    const m = letter.maHoSo;
+    const k = this.keys;
+    const record: ReplayRecord = { at: new Date(nowMs).toISOString(), by, letterId: id, maHoSo: m, kind: letter.kind };
+    const [found, generation] = await this.redis.gwReplay(
+      k.dossier(m), k.progress(m), k.progressAcked(m), k.deadLetterIndex, k.deadLetters, k.lag, k.queued, k.replayLog,
+      id, String(nowMs), JSON.stringify(record),
+    );
+    if (found === -1) return null;
+    return { maHoSo: m, generation: Number(generation) };
+  }
+
+  async replays(limit = 100): Promise<ReplayRecord[]> {
+    const raws = await this.redis.lrange(this.keys.replayLog, 0, limit - 1);
+    return raws.map((r) => JSON.parse(r) as ReplayRecord);
+  }
+}
+
+function newLetterId(): string {
+  return `dl-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+function publicLetter(raw: string): DeadLetter {
+  const { id, maHoSo, revision, kind, reason, attempts, failedAt } = JSON.parse(raw) as DeadLetter;
+  return { id, maHoSo, revision, kind, reason, attempts, failedAt };
+}
