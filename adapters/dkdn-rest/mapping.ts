@@ -80,19 +80,35 @@ const CURRENT_STATUS_FLAG = 'HienTai';
 // ---------------------------------------------------------------------------------------------
 // JSON with numbers kept as written.
 
-/** A JSON number as it was written, so identifiers and codes never pass through a double. */
+/** A JSON number at a code field, as it was written, so it never passes through a double. */
 export class JsonNumber {
   constructor(readonly source: string) {}
 }
 
-/** JSON.parse, but every number becomes a JsonNumber. Throws SyntaxError on malformed text. */
+/**
+ * JSON.parse, except that a number at a code field (a key of CODE_DIGITS) becomes a JsonNumber
+ * carrying its source text. V8's source-text reviver costs more than the parse itself, so it runs
+ * only when a walk of the plain parse finds such a number, which a well-formed answer never has.
+ * Throws SyntaxError on malformed text.
+ */
 export function parseJson(text: string): unknown {
-  return JSON.parse(text, (_key: string, value: unknown, context?: { source?: string }) => {
-    if (typeof value !== 'number') return value;
-    // Node 24 hands revivers the source text; without it only a safe integer survives intact.
-    const source = context?.source ?? (Number.isSafeInteger(value) ? String(value) : 'NaN');
-    return new JsonNumber(source);
-  });
+  const plain: unknown = JSON.parse(text);
+  return hasCodeNumber(plain) ? JSON.parse(text, keepCodeNumbers) : plain;
+}
+
+function keepCodeNumbers(key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== 'number' || !(key in CODE_DIGITS)) return value;
+  // Node 24 hands revivers the source text; without it only a safe integer is known intact.
+  return new JsonNumber(context?.source ?? (Number.isSafeInteger(value) ? String(value) : 'NaN'));
+}
+
+function hasCodeNumber(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasCodeNumber);
+  if (typeof value !== 'object' || value === null) return false;
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === 'number' ? key in CODE_DIGITS : hasCodeNumber(item)) return true;
+  }
+  return false;
 }
 
 /** The answer broke the protocol; becomes UpstreamBadResponse. */
@@ -125,7 +141,7 @@ function code(obj: Fields, field: string, path: string): string | null {
 function flag(value: unknown, path: string): boolean {
   if (value === undefined || value === null) return false;
   if (typeof value === 'boolean') return value;
-  const spelled = value instanceof JsonNumber ? value.source : typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  const spelled = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().toLowerCase() : undefined;
   if (spelled === '') return false;
   const known = spelled === undefined ? undefined : FLAG_SPELLINGS.get(spelled);
   if (known === undefined) throw new UnexpectedAnswer(`${path} is not a known yes/no spelling`);
@@ -291,8 +307,7 @@ export function tokenOutcome(answer: WireAnswer): IssuedToken {
 /** `expires_in`: absent means DEFAULT_TOKEN_LIFETIME_S; some servers send it as a digit string. */
 function lifetimeSeconds(value: unknown): number {
   if (value === undefined || value === null) return DEFAULT_TOKEN_LIFETIME_S;
-  const written = value instanceof JsonNumber ? value.source : typeof value === 'string' ? value.trim() : '';
-  const seconds = written === '' ? NaN : Number(written);
+  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(seconds) || seconds < 0) throw new UnexpectedAnswer('the token answer has an invalid expires_in');
   return seconds;
 }

@@ -1,0 +1,11 @@
+import { startDkdnSimulator } from './simulator.js';
+import { createDkdnBusinessRegistry } from './index.js';
+import { validEnterpriseCode } from './fixtures/index.js';
+const sim = await startDkdnSimulator({ port: 0, generate: true });
+const reg = createDkdnBusinessRegistry({ url: sim.url, clientId: 'dvc-gateway', clientSecret: 'dkdn-secret', xroadClient: 'VN/GOV/X' });
+const p = { officerId: 'o', dossierCode: 'd' };
+const N = 8000; let next = 0;
+const t0 = performance.now();
+await Promise.all(Array.from({ length: 16 }, async () => { while (next < N) { const i = next++; await reg.findBusiness(validEnterpriseCode(i), p); } }));
+console.log(N / (performance.now() - t0) * 1000);
+reg.close(); await sim.close();

@@ -1,0 +1,89 @@
+/** The mapping table on its own: answers the simulator never gives (HTTP 4xx bodies, odd code types). */
+import { describe, expect, it } from 'vitest';
+import { UpstreamBadResponse, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable } from '../../src/domain/errors.js';
+import { answerKind, parseAnswer, retryAfterSeconds, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
+
+const kind = (code: string, message = '') => answerKind({ code, message });
+
+describe('answer codes', () => {
+  it('reads error_code as a number or a string; 0, "0" and "00" are success', () => {
+    expect(parseAnswer('{"error_code":0}')?.code).toBe('0');
+    expect(parseAnswer('{"error_code":"00","message":"OK"}')).toMatchObject({ code: '00', message: 'OK' });
+    expect(kind('0')).toBe('success');
+    expect(kind('00')).toBe('success');
+    expect(kind('000')).toBe('rejected');
+  });
+
+  it('treats a body without a usable error_code as no answer', () => {
+    for (const text of ['', '<html></html>', '{"error_code":0', '[]', '{"message":"x"}', '{"error_code":null}', '{"error_code":true}', '{"error_code":" "}']) {
+      expect(parseAnswer(text)).toBeNull();
+    }
+  });
+
+  it('needs the message for the isUpdating switches, in any Unicode normal form and case', () => {
+    expect(kind('3', 'Hồ sơ đã tồn tại')).toBe('already_exists');
+    expect(kind('-3', 'HỒ SƠ ĐÃ TỒN TẠI'.normalize('NFD'))).toBe('already_exists');
+    expect(kind('3', 'Lỗi khác')).toBe('rejected');
+    expect(kind('4', 'Hồ sơ không tồn tại')).toBe('unknown_for_update');
+    expect(kind('5', 'Hồ sơ không tồn tại')).toBe('rejected');
+  });
+
+  it('knows the assumed codes: 401 session, 2 too many progress items', () => {
+    expect(kind('401', 'session không hợp lệ')).toBe('session_invalid');
+    expect(kind('2')).toBe('too_many_progress_items');
+  });
+});
+
+describe('HTTP answers', () => {
+  const answer = (outcome: PortalAnswer | Error) => outcome as PortalAnswer;
+
+  it('makes 5xx and 429 unavailable whatever the body says', () => {
+    const e5 = translateHttp(502, {}, '{"error_code":0}');
+    expect(e5).toBeInstanceOf(UpstreamUnavailable);
+    const e429 = translateHttp(429, { 'retry-after': '12' }, '') as UpstreamUnavailable;
+    expect(e429.details).toEqual({ upstream: 'dvcqg', reason: 'rate_limited', retryAfterSeconds: 12 });
+    expect((translateHttp(429, {}, '') as UpstreamUnavailable).details.retryAfterSeconds).toBeUndefined();
+  });
+
+  it('uses the JSON body of a 4xx, and rejects a 4xx without one as http_<status>', () => {
+    expect(answer(translateHttp(400, {}, '{"error_code":6,"message":"Yêu cầu không hợp lệ"}')).code).toBe('6');
+    const bare = translateHttp(404, {}, 'Not Found') as UpstreamRejected;
+    expect(bare).toBeInstanceOf(UpstreamRejected);
+    expect(bare.details.upstreamCode).toBe('http_404');
+  });
+
+  it('takes an HTTP 401 without a body as a refused session', () => {
+    expect(answerKind(answer(translateHttp(401, {}, '')))).toBe('session_invalid');
+  });
+
+  it('calls a 2xx without the JSON answer a bad response', () => {
+    expect(translateHttp(200, {}, '<html>bảo trì</html>')).toBeInstanceOf(UpstreamBadResponse);
+    expect(translateHttp(302, {}, '')).toBeInstanceOf(UpstreamBadResponse);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    expect(retryAfterSeconds('3')).toBe(3);
+    const in10s = new Date(Date.now() + 10_000).toUTCString();
+    expect(retryAfterSeconds(in10s)).toBeGreaterThanOrEqual(9);
+    expect(retryAfterSeconds('soon')).toBeUndefined();
+  });
+});
+
+describe('transport failures', () => {
+  const context = { timeoutMs: 500, timedOut: false, callerAborted: false };
+
+  it('maps connection errors, timeouts and cut-off answers', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(translateTransportError(refused, context)).toBeInstanceOf(UpstreamUnavailable);
+    expect(translateTransportError(new Error('socket hang up'), context)).toBeInstanceOf(UpstreamUnavailable);
+    const canceled = Object.assign(new Error('canceled'), { code: 'ERR_CANCELED' });
+    const timeout = translateTransportError(canceled, { ...context, timedOut: true }) as UpstreamTimeout;
+    expect(timeout.details.timeoutMs).toBe(500);
+    const cut = Object.assign(new Error('stream has been aborted'), { code: 'ERR_BAD_RESPONSE' });
+    expect(translateTransportError(cut, context)).toBeInstanceOf(UpstreamBadResponse);
+  });
+
+  it('leaves programming errors alone', () => {
+    expect(translateTransportError(new TypeError('x is undefined'), context)).toBeNull();
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * The sync guarantees under a misbehaving portal: random revisions, in random order, with
+ * duplicates and stale resends, while the portal errors, hangs, resets, answers garbage, rate-limits
+ * and expires sessions. What the portal ends up with is checked against what was accepted.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleDossier, sampleProgress } from '../adapters/dvcqg/index.js';
+import type { ProgressItem } from '../src/domain/dossier.js';
+import { KEYS, api, startTestGateway, waitFor, type TestGateway } from './support/gateway.js';
+
+let t: TestGateway;
+beforeAll(async () => {
+  t = await startTestGateway({
+    env: { DVCQG_TIMEOUT_MS: '400', DVCQG_CIRCUIT_OPEN_MS: '300', SYNC_BACKOFF_BASE_MS: '20', SYNC_BACKOFF_MAX_MS: '200', SYNC_CONCURRENCY: '8' },
+  });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+interface Sent {
+  revision: number;
+  progress: ProgressItem[];
+}
+
+function plan(m: string, revisions: number, stepsPerRevision: number[]): Sent[] {
+  let minute = 0;
+  return Array.from({ length: revisions }, (_, i) => ({
+    revision: i + 1,
+    progress: Array.from({ length: stepsPerRevision[i] ?? 0 }, () => {
+      minute++;
+      const hh = String(8 + Math.floor(minute / 60)).padStart(2, '0');
+      const mm = String(minute % 60).padStart(2, '0');
+      return sampleProgress(m, `20261129${hh}${mm}00`, 4);
+    }),
+  }));
+}
+
+describe('delivery under portal faults', () => {
+  it('ends with the latest data, every accepted step once and in order, never a regression', async () => {
+    const scenario = fc.sample(
+      fc.array(fc.record({ revisions: fc.integer({ min: 1, max: 5 }), steps: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 5, maxLength: 5 }) }), {
+        minLength: 12,
+        maxLength: 12,
+      }),
+      { numRuns: 1, seed: 20261129 },
+    )[0]!;
+    const dossiers = scenario.map((s, i) => ({ m: `000.00.01.H26-261129-F${i}`, sends: plan(`000.00.01.H26-261129-F${i}`, s.revisions, s.steps) }));
+    // Every revision once, some twice (retries), in a shuffled order.
+    const sends = dossiers.flatMap((d) => d.sends.flatMap((s) => (s.revision % 2 === 0 ? [{ d, s }, { d, s }] : [{ d, s }])));
+    fc.sample(fc.shuffledSubarray(sends, { minLength: sends.length, maxLength: sends.length }), { numRuns: 1, seed: 7 })[0]!.forEach((v, i) => (sends[i] = v));
+
+    t.portal.setFaults({ errorRate: 0.15, hangRate: 0.03, resetRate: 0.05, malformedRate: 0.05, rateLimitRate: 0.05, retryAfterSeconds: 0 });
+    const expiry = setInterval(() => t.portal.expireSessions(), 300);
+    const accepted = new Map<string, Sent[]>();
+    try {
+      for (let i = 0; i < sends.length; i += 6) {
+        await Promise.all(
+          sends.slice(i, i + 6).map(async ({ d, s }) => {
+            const body = { revision: s.revision, dossier: sampleDossier(d.m, { GhiChu: `rev-${s.revision}` }), progress: s.progress };
+            const r = await api(t.url, 'PUT', `/v1/dossiers/${d.m}`, { key: KEYS.sync, body });
+            expect([200, 202]).toContain(r.status);
+            if (r.body.outcome === 'accepted') accepted.set(d.m, [...(accepted.get(d.m) ?? []), s]);
+          }),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 1_500));
+      t.portal.resetFaults();
+      for (const d of dossiers) {
+        const top = Math.max(...d.sends.map((s) => s.revision));
+        await waitFor(`delivery of ${d.m}`, async () => {
+          const s = (await api(t.url, 'GET', `/v1/dossiers/${d.m}`, { key: KEYS.sync })).body;
+          return s.state === 'delivered' && s.deliveredRevision === top && s.pendingProgress === 0;
+        }, 60_000);
+      }
+    } finally {
+      clearInterval(expiry);
+    }
+
+    const calls = t.portal.calls();
+    for (const d of dossiers) {
+      const top = Math.max(...d.sends.map((s) => s.revision));
+      expect(t.portal.dossier(d.m)?.GhiChu).toBe(`rev-${top}`);
+      const history = t.portal.history(d.m).map((h) => Number(String(h.dossier.GhiChu).slice(4)));
+      expect(history).toEqual([...history].sort((a, b) => a - b));
+      const expected = (accepted.get(d.m) ?? []).flatMap((s) => s.progress).map((p) => p.ThoiDiemXuLy);
+      const got = t.portal.progress(d.m).map((p) => String(p.ThoiDiemXuLy));
+      expect(got).toEqual([...expected].sort());
+      // No step reached the portal before the dossier itself did.
+      const firstProgress = calls.find((c) => c.service === 'CapNhatTienDoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
+      const firstData = calls.find((c) => c.service === 'DongBoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
+      if (firstProgress) expect(firstData!.seq).toBeLessThan(firstProgress.seq);
+    }
+    expect(calls.filter((c) => c.service === 'DongBoHoSoMC').every((c) => c.maHoSo.length === 1)).toBe(true);
+    expect(calls.some((c) => c.fault !== null)).toBe(true);
+  });
+});
+
+describe('dead letters', () => {
+  it('a rejected dossier becomes a dead letter with the portal reason, and a replay delivers it', async () => {
+    const m = '000.00.01.H26-261129-DL1';
+    t.portal.setFaults({ rejectMaHoSo: [m], rejectErrorCode: 9, rejectMessage: 'Dữ liệu hồ sơ không hợp lệ' });
+    const put = await api(t.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 1, dossier: sampleDossier(m) } });
+    expect(put.status).toBe(202);
+    const s = await waitFor('dead', async () => {
+      const b = (await api(t.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body;
+      return b.state === 'dead' ? b : undefined;
+    });
+    expect(s.lastError).toMatchObject({ code: 'upstream_rejected' });
+    const list = await api(t.url, 'GET', '/v1/ops/dead-letters?limit=50', { key: KEYS.opsRead });
+    const letter = list.body.items.find((l: { maHoSo: string }) => l.maHoSo === m);
+    expect(letter).toMatchObject({ maHoSo: m, revision: 1, kind: 'dossier', reason: { code: 'upstream_rejected', upstreamCode: '9', message: 'Dữ liệu hồ sơ không hợp lệ' } });
+    expect(t.portal.calls().filter((c) => c.service === 'DongBoHoSoMC' && c.maHoSo.includes(m))).toHaveLength(1);
+
+    expect((await api(t.url, 'POST', `/v1/ops/dead-letters/${letter.id}/replay`, { key: KEYS.opsRead })).status).toBe(403);
+    expect((await api(t.url, 'POST', '/v1/ops/dead-letters/nope/replay', { key: KEYS.ops })).status).toBe(404);
+    t.portal.resetFaults();
+    const replay = await api(t.url, 'POST', `/v1/ops/dead-letters/${letter.id}/replay`, { key: KEYS.ops });
+    expect(replay.status).toBe(202);
+    expect(replay.body).toEqual({ replayed: 1 });
+    await waitFor('delivered after replay', async () => (await api(t.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body.state === 'delivered');
+    const after = await api(t.url, 'GET', '/v1/ops/dead-letters', { key: KEYS.opsRead });
+    expect(after.body.items.find((l: { id: string }) => l.id === letter.id)).toBeUndefined();
+  });
+
+  it('a newer revision brings a dead dossier back to pending; bulk replay filters by reason', async () => {
+    const a = '000.00.01.H26-261129-DL2';
+    const b = '000.00.01.H26-261129-DL3';
+    t.portal.setFaults({ rejectMaHoSo: [a, b], rejectErrorCode: 7, rejectMessage: 'Mã TTHC không tồn tại' });
+    for (const m of [a, b]) await api(t.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 1, dossier: sampleDossier(m) } });
+    for (const m of [a, b]) await waitFor('dead', async () => (await api(t.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body.state === 'dead');
+    t.portal.resetFaults();
+    await api(t.url, 'PUT', `/v1/dossiers/${a}`, { key: KEYS.sync, body: { revision: 2, dossier: sampleDossier(a) } });
+    await waitFor('a delivered', async () => (await api(t.url, 'GET', `/v1/dossiers/${a}`, { key: KEYS.sync })).body.state === 'delivered');
+    const none = await api(t.url, 'POST', '/v1/ops/dead-letters/replay', { key: KEYS.ops, body: { reasonCode: 'attempts_exhausted', maHoSo: b } });
+    expect(none.body).toEqual({ replayed: 0 });
+    const some = await api(t.url, 'POST', '/v1/ops/dead-letters/replay', { key: KEYS.ops, body: { reasonCode: '7', maHoSo: b } });
+    expect(some.status).toBe(202);
+    expect(some.body).toEqual({ replayed: 1 });
+    await waitFor('b delivered', async () => (await api(t.url, 'GET', `/v1/dossiers/${b}`, { key: KEYS.sync })).body.state === 'delivered');
+  });
+});
+
+describe('open circuit', () => {
+  it('holds deliveries without spending attempts while the portal is down, then drains', async () => {
+    t.portal.setFaults({ down: 'unavailable' });
+    const ms = Array.from({ length: 15 }, (_, i) => `000.00.01.H26-261129-C${i}`);
+    for (const m of ms) await api(t.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 1, dossier: sampleDossier(m) } });
+    await waitFor('circuit open', async () => {
+      const u = (await api(t.url, 'GET', '/v1/ops/upstreams', { key: KEYS.opsRead })).body.upstreams;
+      return u.find((x: { name: string }) => x.name === 'dvcqg').circuit !== 'closed';
+    });
+    const q = (await api(t.url, 'GET', '/v1/ops/queues', { key: KEYS.opsRead })).body.queues[0];
+    expect(q.name).toBe('dossier-sync');
+    expect(q.waiting + q.delayed + q.active).toBeGreaterThan(0);
+    t.portal.resetFaults();
+    for (const m of ms) await waitFor(`${m} delivered`, async () => (await api(t.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body.state === 'delivered', 30_000);
+  });
+});
