@@ -66,6 +66,11 @@ class RecordingHttpClient extends HttpClient {
     };
     return super.request(url, data, recording, headers, axiosOptions);
   }
+
+  /** The body exactly as received: node-soap would cut the Envelope out of whatever surrounds it. */
+  override handleResponse(...[, , body]: Parameters<HttpClient['handleResponse']>): unknown {
+    return body;
+  }
 }
 
 /** Unique per call, at most 40 characters, readable in the upstream's logs: GW + local time + random. */

@@ -65,8 +65,9 @@ export class SyncWorker {
       concurrency: config.concurrency,
       // Needed for queue.rateLimit() to hold every worker while the portal's circuit is open.
       limiter: { max: 1_000_000, duration: 1_000 },
-      lockDuration: 30_000,
-      stalledInterval: 10_000,
+      // A killed worker's jobs are taken up again within about lockDuration + stalledInterval.
+      lockDuration: 15_000,
+      stalledInterval: 5_000,
       maxStalledCount: 20,
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       settings: {

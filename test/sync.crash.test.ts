@@ -1,0 +1,94 @@
+/**
+ * A gateway process killed with SIGKILL in the middle of deliveries loses nothing: another process
+ * sharing the same Redis finishes the work, and the portal ends with every dossier's latest data
+ * and every step.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleDossier, sampleProgress, startDvcqgSimulator, type DvcqgSimulator } from '../adapters/dvcqg/index.js';
+import { KEYS, api, clientsFile, waitFor } from './support/gateway.js';
+import { redisUrl, testRedis, uniquePrefix } from './support/redis.js';
+
+const prefix = uniquePrefix('crash');
+let portal: DvcqgSimulator;
+const children: ChildProcess[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(child);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('gateway up', async () => (await api(url, 'GET', '/health/ready')).status === 200, 30_000);
+  return { child, url };
+}
+
+beforeAll(async () => {
+  portal = await startDvcqgSimulator({ port: 0, faults: { latencyMs: 30, latencyJitterMs: 30 } });
+});
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  await portal?.close();
+  const { cleanup } = testRedis(prefix);
+  await cleanup();
+});
+
+describe('SIGKILL mid-delivery', () => {
+  it('another process finishes every delivery', async () => {
+    const env = {
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: prefix,
+      GATEWAY_CLIENTS_FILE: clientsFile(),
+      DVCQG_AUTH_URL: portal.authUrl,
+      DVCQG_API_URL: portal.apiUrl,
+      SYNC_LEASE_MS: '2000',
+      SYNC_RECONCILE_INTERVAL_MS: '1000',
+      SYNC_CONCURRENCY: '16',
+      LOG_LEVEL: 'warn',
+    };
+    const first = await startProcess(env);
+    const ms = Array.from({ length: 120 }, (_, i) => `000.00.01.H26-261129-K${i}`);
+    await Promise.all(
+      ms.map((m, i) =>
+        api(first.url, 'PUT', `/v1/dossiers/${m}`, {
+          key: KEYS.sync,
+          body: { revision: 1, dossier: sampleDossier(m), progress: [sampleProgress(m, '20261129080000', 2), sampleProgress(m, `2026112909${String(i % 60).padStart(2, '0')}00`, 4)] },
+        }),
+      ),
+    );
+    await waitFor('some deliveries under way', () => portal.calls().filter((c) => c.service === 'DongBoHoSoMC').length > 10);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    // Revisions accepted after the crash, on the second process.
+    const second = await startProcess(env);
+    for (const m of ms.slice(0, 20)) {
+      const r = await api(second.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 2, dossier: sampleDossier(m, { TrangThaiHoSo: 9 }) } });
+      expect(r.status).toBe(202);
+    }
+    for (const m of ms) {
+      await waitFor(`${m} delivered`, async () => {
+        const s = (await api(second.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body;
+        return s.state === 'delivered' && s.pendingProgress === 0;
+      }, 90_000);
+    }
+    for (const [i, m] of ms.entries()) {
+      expect(portal.dossier(m)?.TrangThaiHoSo).toBe(i < 20 ? 9 : sampleDossier(m).TrangThaiHoSo);
+      const steps = new Set(portal.progress(m).map((p) => `${String(p.ThoiDiemXuLy)}|${String(p.TrangThai)}`));
+      expect(steps.size).toBe(2);
+    }
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+  });
+});
