@@ -169,6 +169,7 @@ export class DancuSoapClient {
     const reading = readEnvelope(exchange.body ?? '');
     const failed = classifyAnswer(exchange.status, reading);
     if (failed) throw failure(failed);
+    // Unreachable once classifyAnswer passed the answer; it narrows the type.
     if (!reading.ok) throw failure({ kind: 'malformed', status: exchange.status, problem: reading.problem });
     return this.citizensOf(reading.body, exchange.status);
   }

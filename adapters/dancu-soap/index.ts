@@ -44,13 +44,12 @@ export type DancuCitizenRegistry = CitizenRegistry & {
   close(): void;
 };
 
-export const DEFAULT_WSDL_PATH = DANCU_WSDL_PATH;
-export const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 export async function createDancuCitizenRegistry(options: DancuOptions): Promise<DancuCitizenRegistry> {
   const client = await DancuSoapClient.open({
     url: options.url,
-    wsdlPath: options.wsdlPath ?? DEFAULT_WSDL_PATH,
+    wsdlPath: options.wsdlPath ?? DANCU_WSDL_PATH,
     username: options.username,
     secret: options.secret,
     apiKey: options.apiKey,

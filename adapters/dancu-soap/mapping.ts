@@ -113,6 +113,7 @@ export type CallFailure =
   | { kind: 'rate_limited'; status: number }
   | { kind: 'server_error'; status: number }
   | { kind: 'unexpected_status'; status: number }
+  /** `status` 0: the body could not even be read whole (too large). */
   | { kind: 'malformed'; status: number; problem: string };
 
 type FailureOf<K extends CallFailure['kind']> = Extract<CallFailure, { kind: K }>;
@@ -134,7 +135,7 @@ const FAILURE_TABLE: { [K in CallFailure['kind']]: (f: FailureOf<K>, o: ErrorOpt
       o,
     ),
   unexpected_status: (f, o) => new UpstreamBadResponse(`dancu: unexpected HTTP ${f.status}`, { upstream: UPSTREAM, upstreamCode: `http_${f.status}` }, o),
-  malformed: (f, o) => new UpstreamBadResponse(`dancu: malformed answer (HTTP ${f.status}): ${f.problem}`, { upstream: UPSTREAM, upstreamCode: null }, o),
+  malformed: (f, o) => new UpstreamBadResponse(`dancu: malformed answer${f.status ? ` (HTTP ${f.status})` : ''}: ${f.problem}`, { upstream: UPSTREAM, upstreamCode: null }, o),
 };
 
 export function failure(f: CallFailure, cause?: unknown): UpstreamError {

@@ -97,6 +97,7 @@ export interface DancuSimulator {
 }
 
 const MAX_REQUEST_BYTES = 1024 * 1024;
+const MAX_REMEMBERED_IDS = 100_000;
 const AUTH_FAULT = 'Xác thực không hợp lệ';
 
 export async function startDancuSimulator(options: DancuSimulatorOptions = {}): Promise<DancuSimulator> {
@@ -195,6 +196,8 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
       return sendXml(res, 500, faultXml('soap:Client', 'MaYeuCau đã được sử dụng'));
     }
     seenRequestIds.add(reading.body.MaYeuCau!);
+    // Bounded for long demo runs: a repeat long after the fact goes unnoticed, which tests never need.
+    if (seenRequestIds.size > MAX_REMEMBERED_IDS) seenRequestIds.delete(seenRequestIds.values().next().value!);
     const found = citizens.filter((c) => matches(c, reading.body));
     call.outcome = found.length > 0 ? 'found' : 'not_found';
     sendXml(res, 200, answerXml(found));

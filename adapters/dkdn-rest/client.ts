@@ -5,7 +5,7 @@
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { isAxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Logger } from 'pino';
 import { isUpstreamError } from '../../src/domain/errors.js';
 import type { BusinessRecord } from '../../src/domain/records.js';
@@ -26,6 +26,9 @@ interface CachedToken {
   /** After this instant (epoch ms) less than a tenth of the token's life is left: fetch another. */
   refreshAt: number;
 }
+
+/** A token is replaced once less than this share of its life is left (UPSTREAMS.md §3). */
+const REFRESH_WHEN_LEFT = 0.1;
 
 /** Upper bound of an answer body; a business with every line it may trade in stays far below it. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -114,8 +117,8 @@ export class DkdnClient {
       throw this.transportFailure(error);
     }
     const issued = tokenOutcome(wireAnswer(response));
-    // Life counted from the request, not the answer, so the registry's clock is never behind ours.
-    const token = { value: issued.accessToken, refreshAt: requestedAt + issued.lifetimeMs * 0.9 };
+    // Counted from before the request, so our idea of the expiry is never later than the registry's.
+    const token = { value: issued.accessToken, refreshAt: requestedAt + issued.lifetimeMs * (1 - REFRESH_WHEN_LEFT) };
     this.token = token;
     this.options.logger?.debug({ upstream: 'dkdn', lifetimeMs: issued.lifetimeMs }, 'dkdn token issued');
     return token;
@@ -137,6 +140,7 @@ export class DkdnClient {
       return await work(deadline.signal);
     } catch (error) {
       if (isUpstreamError(error)) throw error;
+      // Whatever failed once the deadline or the caller aborted, it failed because of the abort.
       if (deadline.signal.aborted) {
         throw toUpstreamError({ kind: deadline.signal.reason === DEADLINE ? 'deadline' : 'aborted', timeoutMs });
       }
@@ -147,16 +151,10 @@ export class DkdnClient {
     }
   }
 
-  private transportFailure(error: unknown) {
-    if (isUpstreamError(error)) return error;
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    return toUpstreamError({
-      kind: 'transport',
-      code: typeof code === 'string' ? code : undefined,
-      message: typeof message === 'string' ? message : String(error),
-      timeoutMs: this.options.timeoutMs,
-      cause: error,
-    });
+  /** An axios error without an answer → the core's error; anything else (a bug) goes on as it is. */
+  private transportFailure(error: unknown): unknown {
+    if (!isAxiosError(error)) return error;
+    return toUpstreamError({ kind: 'transport', code: error.code, message: error.message, timeoutMs: this.options.timeoutMs, cause: error });
   }
 }
 

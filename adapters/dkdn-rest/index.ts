@@ -26,10 +26,15 @@ export interface DkdnOptions {
   logger?: Logger;
 }
 
+export type DkdnBusinessRegistry = BusinessRegistry & {
+  /** Releases kept-alive connections and forgets the token. */
+  close(): void;
+};
+
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
-/** Builds the registry. `close()` releases its kept-alive connections. */
-export function createDkdnBusinessRegistry(options: DkdnOptions): BusinessRegistry & { close(): void } {
+/** Builds the registry. Checks the options; makes no call until the first lookup. */
+export function createDkdnBusinessRegistry(options: DkdnOptions): DkdnBusinessRegistry {
   for (const key of ['url', 'clientId', 'clientSecret', 'xroadClient'] as const) {
     if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`createDkdnBusinessRegistry: "${key}" is required`);
   }
@@ -43,3 +48,14 @@ export function createDkdnBusinessRegistry(options: DkdnOptions): BusinessRegist
     close: () => client.close(),
   };
 }
+
+// The simulator and fixtures, for scripts, benchmarks and tests that start upstreams by adapter.
+export {
+  startDkdnSimulator,
+  type DkdnFaultUpdate,
+  type DkdnFaults,
+  type DkdnSimRequest,
+  type DkdnSimulator,
+  type DkdnSimulatorOptions,
+} from './simulator.js';
+export { FIXTURE_BUSINESSES, generatedBusiness, validEnterpriseCode } from './fixtures/index.js';

@@ -10,7 +10,7 @@ import type { BusinessRecord } from '../../src/domain/records.js';
 export const UPSTREAM = 'dkdn';
 
 /** Lifetime of a token whose answer has no `expires_in` (UPSTREAMS.md §3). */
-export const DEFAULT_TOKEN_LIFETIME_S = 300;
+const DEFAULT_TOKEN_LIFETIME_S = 300;
 
 // ---------------------------------------------------------------------------------------------
 // Wire shapes, field names as the registry spells them (UPSTREAMS.md §3). Fixtures and the
@@ -80,8 +80,8 @@ const CURRENT_STATUS_FLAG = 'HienTai';
 // ---------------------------------------------------------------------------------------------
 // JSON with numbers kept as written.
 
-/** A JSON number at a code field, as it was written, so it never passes through a double. */
-export class JsonNumber {
+/** A number at a code field, kept as written, so it never passes through a double. */
+class JsonNumber {
   constructor(readonly source: string) {}
 }
 
@@ -91,7 +91,7 @@ export class JsonNumber {
  * only when a walk of the plain parse finds such a number, which a well-formed answer never has.
  * Throws SyntaxError on malformed text.
  */
-export function parseJson(text: string): unknown {
+function parseJson(text: string): unknown {
   const plain: unknown = JSON.parse(text);
   return hasCodeNumber(plain) ? JSON.parse(text, keepCodeNumbers) : plain;
 }
@@ -112,7 +112,7 @@ function hasCodeNumber(value: unknown): boolean {
 }
 
 /** The answer broke the protocol; becomes UpstreamBadResponse. */
-export class UnexpectedAnswer extends Error {
+class UnexpectedAnswer extends Error {
   override readonly name = 'UnexpectedAnswer';
 }
 
@@ -122,7 +122,7 @@ function isFields(value: unknown): value is Fields {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof JsonNumber);
 }
 
-/** A name or other text: empty or absent is null; anything but a string breaks the protocol. */
+/** A name or other text, as given; absent, empty or blank is null; anything but a string breaks the protocol. */
 function text(obj: Fields, field: string, path: string): string | null {
   const value = obj[field];
   if (value === undefined || value === null) return null;
@@ -317,11 +317,11 @@ function lifetimeSeconds(value: unknown): number {
 
 /** Everything that can go wrong with one call, as the client observed it. */
 export type Failure =
-  /** Our own deadline (`timeoutMs`) passed, or axios's per-request timeout fired. */
+  /** The lookup's own deadline (`timeoutMs`) passed. */
   | { kind: 'deadline'; timeoutMs: number }
   /** The caller's signal aborted the call (the guard's timeout, a shutdown). */
   | { kind: 'aborted'; timeoutMs: number }
-  /** No HTTP answer: refused, reset, DNS, TLS... `code` is Node's or axios's error code. */
+  /** No HTTP answer: refused, reset, DNS, TLS, axios's per-request timeout. `code` is Node's or axios's. */
   | { kind: 'transport'; code: string | undefined; message: string; timeoutMs: number; cause: unknown }
   | ({ kind: 'http'; phase: 'token' | 'lookup' } & WireAnswer)
   | { kind: 'malformed'; reason: string };

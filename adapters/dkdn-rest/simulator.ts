@@ -34,7 +34,7 @@ export interface DkdnSimulatorOptions {
   /** Answer any other valid enterprise code with a made-up business, the same for the same code. Default false. */
   generate?: boolean;
   /** Faults in force from the start, and again after `resetFaults()` / `reset()`. Default none. */
-  faults?: DkdnFaultUpdate;
+  faults?: Partial<DkdnFaults>;
   /** Seed of the fault draw, so a run with fault rates repeats exactly. Default 1. */
   seed?: number;
   /** How many requests `requests()` keeps, the oldest dropped first. Default 100000. */
@@ -121,7 +121,7 @@ export async function startDkdnSimulator(options: DkdnSimulatorOptions = {}): Pr
   function record(entry: DkdnSimRequest): void {
     log.push(entry);
     // Trimmed in batches so a long benchmark does not shift the array on every request.
-    if (log.length > maxRecorded + 1_000) log = log.slice(-maxRecorded);
+    if (log.length > maxRecorded + 1_000) log = log.slice(log.length - maxRecorded);
   }
 
   function sleep(ms: number): Promise<void> {

@@ -103,7 +103,7 @@ export class AlertEngine {
     for (const a of changed) {
       this.history.push({ ...a });
       if (this.history.length > HISTORY) this.history.shift();
-      const log = { rule: a.rule, subject: a.subject, value: a.value, threshold: a.threshold };
+      const log = { rule: a.rule, about: a.subject, value: a.value, threshold: a.threshold };
       if (a.state === 'firing') this.deps.logger.warn(log, `ALERT firing: ${a.summary}`);
       else this.deps.logger.info(log, `alert resolved: ${a.summary}`);
       this.notify(a);
