@@ -19,6 +19,8 @@ import { SyncService } from './sync/service.js';
 import { SyncStore } from './sync/store.js';
 import { createLookups } from './lookup/compose.js';
 import { opsRoutes } from './http/routes/ops.js';
+import { dashboardRoutes } from './http/routes/dashboard.js';
+import { whoamiRoutes } from './http/routes/whoami.js';
 import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
@@ -119,6 +121,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
         lookupRoutes({ directory, lookups: lookups.service }),
         opsRoutes({ directory, ops, store, queue, logger }),
+        whoamiRoutes({ directory }),
+        dashboardRoutes({ directory, queue }),
       ],
     });
     server = await new Promise<Server>((resolve, reject) => {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startDvcqgSimulator, type DvcqgSimulator, type DvcqgSimulatorOptions } from '../../adapters/dvcqg/index.js';
+import { startDancuSimulator, type DancuSimulator } from '../../adapters/dancu-soap/simulator.js';
+import { startDkdnSimulator, type DkdnSimulator } from '../../adapters/dkdn-rest/simulator.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { redisUrl, testRedis, uniquePrefix } from './redis.js';
@@ -38,6 +40,8 @@ export function clientsFile(): string {
 export interface TestGateway {
   gateway: Gateway;
   portal: DvcqgSimulator;
+  citizens: DancuSimulator;
+  businesses: DkdnSimulator;
   url: string;
   prefix: string;
   config: Config;
@@ -50,6 +54,8 @@ export async function startTestGateway(
 ): Promise<TestGateway> {
   const prefix = uniquePrefix('gw');
   const portal = options.portalSim ?? (await startDvcqgSimulator({ port: 0, seed: 7, ...options.portal }));
+  const citizens = await startDancuSimulator({ port: 0, seed: 7 });
+  const businesses = await startDkdnSimulator({ port: 0, seed: 7 });
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -59,6 +65,8 @@ export async function startTestGateway(
     DVCQG_AUTH_URL: portal.authUrl,
     DVCQG_API_URL: portal.apiUrl,
     DVCQG_TIMEOUT_MS: '2000',
+    DANCU_URL: citizens.url,
+    DKDN_URL: businesses.url,
     SYNC_BACKOFF_BASE_MS: '50',
     SYNC_BACKOFF_MAX_MS: '400',
     SYNC_RECONCILE_INTERVAL_MS: '1000',
@@ -73,6 +81,8 @@ export async function startTestGateway(
   return {
     gateway,
     portal,
+    citizens,
+    businesses,
     url: `http://127.0.0.1:${gateway.port}`,
     prefix,
     config,
@@ -80,6 +90,7 @@ export async function startTestGateway(
     stop: async () => {
       await gateway.stop();
       if (!options.portalSim) await portal.close();
+      await Promise.all([citizens.close(), businesses.close()]);
       await cleanup();
     },
   };
