@@ -194,7 +194,7 @@ export function loadConfig(source: Env = process.env): Config {
     },
     sync: {
       concurrency: env.int('SYNC_CONCURRENCY', 32, { min: 1, max: 1_000 }),
-      maxAttempts: env.int('SYNC_MAX_ATTEMPTS', 100, { min: 1 }),
+      maxAttempts: env.int('SYNC_MAX_ATTEMPTS', 130, { min: 1 }),
       backoffBaseMs,
       backoffMaxMs: env.int('SYNC_BACKOFF_MAX_MS', 15 * 60_000, { min: backoffBaseMs }),
       leaseMs: env.int('SYNC_LEASE_MS', 20_000, { min: 1_000 }),

@@ -1,7 +1,7 @@
 /**
  * Retry delays: exponential with full jitter (AWS architecture blog's "full jitter"), capped, so
  * thousands of dossiers failing together do not retry together. With the defaults (2 s base,
- * 15 min cap, 100 attempts) a delivery keeps trying for about a day.
+ * 15 min cap, 130 attempts) a delivery keeps trying for about a day.
  */
 export interface BackoffOptions {
   baseMs: number;
