@@ -49,13 +49,3 @@ export function createDkdnBusinessRegistry(options: DkdnOptions): DkdnBusinessRe
   };
 }
 
-// The simulator and fixtures, for scripts, benchmarks and tests that start upstreams by adapter.
-export {
-  startDkdnSimulator,
-  type DkdnFaultUpdate,
-  type DkdnFaults,
-  type DkdnSimRequest,
-  type DkdnSimulator,
-  type DkdnSimulatorOptions,
-} from './simulator.js';
-export { FIXTURE_BUSINESSES, generatedBusiness, validEnterpriseCode } from './fixtures/index.js';
