@@ -24,7 +24,7 @@ export class UpstreamUnavailable extends GatewayError {
       upstream: string;
       /** Seconds until the upstream may be tried again (an open circuit), when known. */
       retryAfterSeconds?: number;
-      /** Why it is unavailable: `circuit_open`, `bulkhead_full`, `connection`, `http_5xx`, `rate_limited`. */
+      /** Why it is unavailable: `circuit_open`, `bulkhead_full`, `connection`, `http_5xx`, `rate_limited`, `auth_failed` (login refused), `credentials` (token refused). */
       reason?: string;
     },
     options?: { cause?: unknown },
