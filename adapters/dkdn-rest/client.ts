@@ -11,6 +11,7 @@ import { isUpstreamError } from '../../src/domain/errors.js';
 import type { BusinessRecord } from '../../src/domain/records.js';
 import type { CallContext } from '../../src/ports/call-context.js';
 import { lookupOutcome, tokenOutcome, toUpstreamError, type WireAnswer } from './mapping.js';
+import { untilAborted } from '../shared/abort.js';
 
 export interface DkdnClientOptions {
   url: string;
@@ -102,7 +103,7 @@ export class DkdnClient {
       });
     }
     // Not tied to one caller's signal: a caller giving up must not fail the others sharing it.
-    return untilAborted(this.tokenRequest, signal).then((t) => t.value);
+    return untilAborted(this.tokenRequest, signal, (reason) => reason).then((t) => t.value);
   }
 
   private async requestToken(): Promise<CachedToken> {
@@ -169,21 +170,3 @@ function wireAnswer(response: AxiosResponse<string>): WireAnswer {
   };
 }
 
-/** The promise's outcome, or a rejection as soon as `signal` aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}

@@ -12,6 +12,7 @@ import { UpstreamBadResponse, UpstreamTimeout, isUpstreamError } from '../../src
 import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
+import { untilAborted } from '../shared/abort.js';
 
 export interface DvcqgClientSettings {
   authUrl: string;
@@ -136,7 +137,7 @@ export class DvcqgClient implements NationalPortal {
       login.catch(() => undefined);
       this.pendingLogin = login;
     }
-    return untilAborted(this.pendingLogin, signal, this.settings.timeoutMs);
+    return untilAborted(this.pendingLogin, signal, () => callerAborted(this.settings.timeoutMs));
   }
 
   /** Drops `session` unless another caller already replaced it, so one expiry causes one login. */
@@ -191,25 +192,6 @@ export class DvcqgClient implements NationalPortal {
   }
 }
 
-/** Waits for a shared promise, but lets one caller stop waiting when its own signal aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(callerAborted(timeoutMs));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(callerAborted(timeoutMs));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 function callerAborted(timeoutMs: number): UpstreamTimeout {
   return new UpstreamTimeout('DVCQG call aborted by the caller', { upstream: UPSTREAM, timeoutMs });

@@ -98,17 +98,7 @@ export function describeFaults(faults: DvcqgFaults): Record<string, unknown> {
   return { ...faults, rejectMaHoSo: typeof faults.rejectMaHoSo === 'function' ? '<predicate>' : faults.rejectMaHoSo };
 }
 
-/** mulberry32: small, fast, good enough to decide which request fails, and repeatable from a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../shared/seeded-random.js';
 
 export type DrawnFault = 'reset' | 'hang' | 'rate_limited' | 'http_500' | 'http_503' | 'malformed' | null;
 
