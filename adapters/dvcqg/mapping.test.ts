@@ -87,3 +87,12 @@ describe('transport failures', () => {
     expect(translateTransportError(new TypeError('x is undefined'), context)).toBeNull();
   });
 });
+
+describe('answers without diacritics', () => {
+  it('recognises "da ton tai" and "khong ton tai" as well as the accented forms', () => {
+    expect(answerKind({ code: '3', message: 'Ho so da ton tai' })).toBe('already_exists');
+    expect(answerKind({ code: '-3', message: 'HỒ SƠ ĐÃ TỒN TẠI' })).toBe('already_exists');
+    expect(answerKind({ code: '4', message: 'Ho so khong ton tai' })).toBe('unknown_for_update');
+    expect(answerKind({ code: '3', message: 'Sai định dạng' })).toBe('rejected');
+  });
+});

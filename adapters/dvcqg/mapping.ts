@@ -73,8 +73,9 @@ export interface PortalAnswer {
   body: Record<string, unknown>;
 }
 
+/** Case- and accent-insensitive: some portal versions answer "Ho so da ton tai" without diacritics. */
 function normalise(text: string): string {
-  return text.normalize('NFC').toLowerCase();
+  return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
 }
 
 /** What an answer means; `rejected` for any non-zero code without a row of its own. */
