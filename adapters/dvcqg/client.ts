@@ -8,7 +8,7 @@ import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import { MAX_PROGRESS_PER_CALL, type PortalDossier, type ProgressItem } from '../../src/domain/dossier.js';
-import { UpstreamBadResponse, UpstreamTimeout, isUpstreamError } from '../../src/domain/errors.js';
+import { UpstreamBadResponse, UpstreamRejected, UpstreamTimeout, isUpstreamError } from '../../src/domain/errors.js';
 import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
@@ -68,7 +68,12 @@ export class DvcqgClient implements NationalPortal {
   async updateProgress(items: ProgressItem[], context: CallContext = {}): Promise<void> {
     if (items.length === 0) return;
     if (items.length > MAX_PROGRESS_PER_CALL) {
-      throw new Error(`CapNhatTienDoHoSoMC takes at most ${MAX_PROGRESS_PER_CALL} items a call, got ${items.length}`);
+      // Refused here exactly as the portal would refuse it (assumed error_code 2), without a call.
+      throw new UpstreamRejected(`CapNhatTienDoHoSoMC takes at most ${MAX_PROGRESS_PER_CALL} items a call, got ${items.length}`, {
+        upstream: UPSTREAM,
+        upstreamCode: '2',
+        upstreamMessage: `at most ${MAX_PROGRESS_PER_CALL} progress items per call`,
+      });
     }
     const answer = await this.call('CapNhatTienDoHoSoMC', { data: items }, context);
     if (answerKind(answer) !== 'success') throw rejection('CapNhatTienDoHoSoMC', answer);

@@ -287,6 +287,7 @@ describe('CapNhatTienDoHoSoMC', () => {
     await p.syncDossier(sampleDossier(m), { knownToPortal: false });
     const items = Array.from({ length: 11 }, (_, i) => sampleProgress(m, `202611291000${String(i).padStart(2, '0')}`, 4));
     await expect(p.updateProgress(items)).rejects.toThrow(/at most 10/);
+    await expect(p.updateProgress(items)).rejects.toBeInstanceOf(UpstreamRejected);
     expect(callsOf('CapNhatTienDoHoSoMC')).toHaveLength(0);
     await p.updateProgress(items.slice(0, 10));
     expect(sim.progress(m).map((i) => i.ThoiDiemXuLy)).toEqual(items.slice(0, 10).map((i) => i.ThoiDiemXuLy));

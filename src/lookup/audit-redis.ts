@@ -20,7 +20,15 @@ export class RedisAuditLog implements AuditLog {
   async record(entry: AuditEntry): Promise<void> {
     const args: string[] = [];
     for (const f of FIELDS) args.push(f, String(entry[f]));
-    await this.redis.xadd(this.key, 'MAXLEN', '~', String(this.retention.maxEntries), '*', ...args);
+    // The entry id carries the `at` time, so from/to filter on when the lookup happened. A clock a little
+    // behind the newest id (another process) falls back to Redis's own time.
+    const atMs = Date.parse(entry.at);
+    try {
+      await this.redis.xadd(this.key, 'MAXLEN', '~', String(this.retention.maxEntries), `${atMs}-*`, ...args);
+    } catch (err) {
+      if (!/equal or smaller/i.test((err as Error).message)) throw err;
+      await this.redis.xadd(this.key, 'MAXLEN', '~', String(this.retention.maxEntries), '*', ...args);
+    }
     // Age-based trimming is cheap but not free: once a minute is enough.
     const now = Date.now();
     if (now - this.lastTrim > 60_000) {
@@ -36,6 +44,7 @@ export class RedisAuditLog implements AuditLog {
     let end = q.cursor ? `(${q.cursor}` : toMs !== undefined ? `${toMs}-18446744073709551615` : '+';
     const start = fromMs !== undefined ? `${fromMs}-0` : '-';
     const items: AuditEntry[] = [];
+    let lastMatchId = '';
     let lastId: string | null = null;
     for (;;) {
       const page = (await this.redis.xrevrange(this.key, end, start, 'COUNT', PAGE)) as Array<[string, string[]]>;
@@ -45,11 +54,10 @@ export class RedisAuditLog implements AuditLog {
         if (q.subject && e.subject !== q.subject) continue;
         if (q.dossier && e.dossierCode !== q.dossier) continue;
         if (q.officer && e.officer !== q.officer) continue;
+        // One match beyond the page tells whether a next page exists, so the last page says null.
+        if (items.length === q.limit) return { items, nextCursor: lastMatchId };
         items.push(e);
-        if (items.length === q.limit) {
-          const more = (await this.redis.xrevrange(this.key, `(${id}`, start, 'COUNT', 1)).length > 0;
-          return { items, nextCursor: more ? id : null };
-        }
+        lastMatchId = id;
       }
       if (page.length < PAGE || lastId === null) return { items, nextCursor: null };
       end = `(${lastId}`;
