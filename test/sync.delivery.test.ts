@@ -1,0 +1,109 @@
+/**
+ * The delivery rules on the in-memory portal: one round at a time, on the real Redis store, without
+ * HTTP or the queue, so each rule is seen on its own.
+ */
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sampleDossier, sampleProgress } from '../adapters/dvcqg/index.js';
+import { FakeNationalPortal } from '../adapters/fake/index.js';
+import { UpstreamTimeout, UpstreamUnavailable } from '../src/domain/errors.js';
+import { Metrics } from '../src/ops/metrics.js';
+import { deliverRound, type DeliveryDeps } from '../src/sync/delivery.js';
+import { SyncStore } from '../src/sync/store.js';
+import { testRedis, uniquePrefix } from './support/redis.js';
+
+let store: SyncStore;
+let portal: FakeNationalPortal;
+let deps: DeliveryDeps;
+let cleanup: () => Promise<void>;
+
+beforeEach(() => {
+  const prefix = uniquePrefix('delivery');
+  const r = testRedis(prefix);
+  cleanup = r.cleanup;
+  store = new SyncStore(r.redis, prefix);
+  portal = new FakeNationalPortal();
+  deps = { store, portal, metrics: new Metrics({ defaults: false }), logger: pino({ level: 'silent' }), leaseMs: 5_000 };
+});
+afterEach(async () => {
+  await cleanup();
+});
+
+const M = '000.00.01.H26-261129-0100';
+const round = (attempt = 1, lastAttempt = false, token = 'w1') => deliverRound(deps, { maHoSo: M, token, attempt, lastAttempt });
+const steps = (n: number, rev = 1) =>
+  Array.from({ length: n }, (_, i) => sampleProgress(M, `20261129${String(8 + Math.floor(i / 60)).padStart(2, '0')}${String(i % 60).padStart(2, '0')}00`, 4)).map(
+    (item) => ({ ...item, rev }),
+  );
+
+describe('a delivery round', () => {
+  it('sends the latest data first, then progress in time order, ten at a time', async () => {
+    const items = steps(25).map(({ rev: _rev, ...item }) => item);
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [...items].reverse() });
+    expect(await round()).toEqual({ kind: 'done' });
+    const calls = portal.calls();
+    expect(calls.map((c) => c.method)).toEqual(['syncDossier', 'updateProgress', 'updateProgress', 'updateProgress']);
+    expect(portal.progress(M).map((p) => p.ThoiDiemXuLy)).toEqual(items.map((p) => p.ThoiDiemXuLy));
+    expect(await store.status(M)).toMatchObject({ state: 'delivered', deliveredRevision: 1, pendingProgress: 0, attempts: 1 });
+  });
+
+  it('never sends a step before the portal acknowledged its dossier', async () => {
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [sampleProgress(M, '20261129080000', 2)] });
+    portal.failNext(new UpstreamUnavailable('down', { upstream: 'dvcqg' }));
+    expect((await round()).kind).toBe('retry');
+    expect(portal.progress(M)).toHaveLength(0);
+    expect(await store.status(M)).toMatchObject({ state: 'retrying', attempts: 1, pendingProgress: 1, lastError: { code: 'upstream_unavailable' } });
+    expect(await round(2)).toEqual({ kind: 'done' });
+    expect(portal.progress(M)).toHaveLength(1);
+  });
+
+  it('holds without counting an attempt while the circuit is open', async () => {
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] });
+    portal.failNext(new UpstreamUnavailable('open', { upstream: 'dvcqg', reason: 'circuit_open', retryAfterSeconds: 7 }));
+    const r = await round();
+    expect(r).toMatchObject({ kind: 'hold', retryInMs: 7_000 });
+    expect((await store.status(M))!.attempts).toBe(0);
+  });
+
+  it('turns a rejection into a dead letter and goes on with the rest', async () => {
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] });
+    portal.rejectMaHoSo([M]);
+    expect(await round()).toEqual({ kind: 'more' });
+    expect(await round()).toEqual({ kind: 'done' });
+    const status = await store.status(M);
+    expect(status).toMatchObject({ state: 'dead', deliveredRevision: null, lastError: { code: 'upstream_rejected' } });
+    const { items } = await store.deadLetters(10);
+    expect(items).toEqual([expect.objectContaining({ maHoSo: M, revision: 1, kind: 'dossier', reason: expect.objectContaining({ code: 'upstream_rejected', upstreamCode: '9' }) })]);
+    expect(await store.syncLagSeconds()).toBe(0);
+  });
+
+  it('on the last attempt, puts everything unsent into one attempts_exhausted letter', async () => {
+    const items = steps(12).map(({ rev: _rev, ...item }) => item);
+    await store.accept({ revision: 3, dossier: sampleDossier(M), progress: items });
+    portal.failNext(new UpstreamTimeout('slow', { upstream: 'dvcqg', timeoutMs: 10 }), 1);
+    // The first round fails on the data; on the last attempt the data goes through and progress times out.
+    const original = portal.updateProgress.bind(portal);
+    portal.updateProgress = async () => {
+      throw new UpstreamTimeout('slow', { upstream: 'dvcqg', timeoutMs: 10 });
+    };
+    expect((await round(1)).kind).toBe('retry');
+    expect((await round(130, true)).kind).toBe('exhausted');
+    portal.updateProgress = original;
+    const { items: letters } = await store.deadLetters(10);
+    expect(letters).toEqual([expect.objectContaining({ kind: 'progress', revision: 3, attempts: 130, reason: expect.objectContaining({ code: 'attempts_exhausted' }) })]);
+    expect(await store.status(M)).toMatchObject({ state: 'dead', deliveredRevision: 3, pendingProgress: 0 });
+    // Replay puts the twelve steps back; the next round sends them.
+    expect(await store.replay(letters[0]!.id, 'test')).toMatchObject({ maHoSo: M });
+    expect(await round(1)).toEqual({ kind: 'done' });
+    expect(portal.progress(M)).toHaveLength(12);
+  });
+
+  it('lets only one worker deliver a dossier at a time', async () => {
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] });
+    portal.hangNext(1);
+    const first = round(1, false, 'w1');
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await round(1, false, 'w2')).kind).toBe('busy');
+    void first.catch(() => undefined);
+  });
+});
