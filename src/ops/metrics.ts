@@ -74,6 +74,6 @@ export class Metrics {
   });
 
   constructor(options: { defaults?: boolean } = {}) {
-    if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_process_' });
+    if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 }
