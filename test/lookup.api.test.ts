@@ -46,6 +46,11 @@ describe('GET /v1/citizens/{SoDinhDanh}', () => {
     const query = await api(t.url, 'GET', path(good.idNumber, 'ngaySinh=19991'), { key: KEYS.lookup, headers: purpose });
     expect(query.body.code).toBe('invalid_query');
     expect(query.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['hoVaTen', 'ngaySinh']);
+    const twice = await api(t.url, 'GET', path(good.idNumber, `hoVaTen=A&hoVaTen=B&ngaySinh=${good.birthDate}`), { key: KEYS.lookup, headers: purpose });
+    expect(twice.body).toMatchObject({ code: 'invalid_query', errors: [{ path: 'hoVaTen', message: 'must be given once' }] });
+    const badUrl = await api(t.url, 'GET', '/v1/citizens/%E0%A4%A', { key: KEYS.lookup, headers: purpose });
+    expect(badUrl.status).toBe(400);
+    expect(badUrl.body.code).toBe('invalid_identifier');
   });
 
   it('is 404 when name or birth date do not match, and every lookup is audited without its data', async () => {

@@ -64,6 +64,10 @@ export function createApp(deps: AppDeps): express.Express {
     if (type === 'encoding.unsupported' || status === 415) {
       return sendProblem(res, problem(415, 'unsupported_media_type', 'Unsupported Content-Encoding or charset'));
     }
+    if (error instanceof URIError || /^Failed to decode param/.test((error as Error).message ?? '')) {
+      const code = req.method === 'GET' ? 'invalid_identifier' : 'invalid_body';
+      return sendProblem(res, problem(400, code, `The URL is not validly percent-encoded: ${req.originalUrl.slice(0, 200)}`));
+    }
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return sendProblem(res, problem(400, 'invalid_body', `The request could not be read: ${(error as Error).message}`));
     }

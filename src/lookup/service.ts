@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GatewayError, ValidationFailed, isUpstreamError } from '../domain/errors.js';
-import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, checkOfficerId, parseBirthDate } from '../domain/identifiers.js';
+import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, checkOfficerId } from '../domain/identifiers.js';
+import { parseCitizenQuery, type RawQueryValue } from './citizen-query.js';
 import type { BusinessRecord, CitizenRecord } from '../domain/records.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { BusinessRegistry, CitizenRegistry, LookupPurpose } from '../ports/registries.js';
@@ -51,21 +52,13 @@ export class LookupService {
     return { dossierCode, officerId };
   }
 
-  async citizen(idNumber: string, query: { hoVaTen?: string; ngaySinh?: string }, caller: LookupCaller): Promise<CitizenRecord> {
+  async citizen(idNumber: string, query: { hoVaTen?: RawQueryValue; ngaySinh?: RawQueryValue }, caller: LookupCaller): Promise<CitizenRecord> {
     return this.audited('dancu', idNumber, caller, async (purpose) => {
       const idRule = checkCitizenId(idNumber);
       if (idRule) throw new ValidationFailed('invalid_identifier', idRule, [{ path: 'SoDinhDanh', message: idRule }]);
-      const fullName = (query.hoVaTen ?? '').trim().replace(/\s+/g, ' ');
-      const errors = [];
-      if (!fullName) errors.push({ path: 'hoVaTen', message: 'is required: the full name as registered' });
-      else if (fullName.length > 100 || /[\d<>&"]/.test(fullName)) errors.push({ path: 'hoVaTen', message: 'must be a person\'s name of at most 100 letters' });
-      const birth = query.ngaySinh === undefined || query.ngaySinh === '' ? 'ngaySinh is required: yyyyMMdd or yyyy' : parseBirthDate(query.ngaySinh);
-      if (typeof birth === 'string') errors.push({ path: 'ngaySinh', message: birth });
-      if (errors.length > 0) throw new ValidationFailed('invalid_query', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
-      const { year, date } = birth as { year: number; date: string | null };
-      const yearRule = checkCitizenId(idNumber, year);
+      const { fullName, birthYear, birthDate } = parseCitizenQuery(query);
+      const yearRule = checkCitizenId(idNumber, birthYear);
       if (yearRule) throw new ValidationFailed('invalid_identifier', yearRule, [{ path: 'SoDinhDanh', message: yearRule }]);
-      const birthDate = date ?? String(year);
       const key = `c:${hash(`${idNumber}|${fullName.toLowerCase()}|${birthDate}`)}`;
       return this.cachedOnce('dancu', key, this.deps.cache.citizens, () =>
         this.deps.citizens.findCitizen({ idNumber, fullName, birthDate }, purpose, caller.requestId ? { requestId: caller.requestId } : {}),

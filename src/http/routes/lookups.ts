@@ -15,17 +15,19 @@ function caller(req: Request) {
   };
 }
 
-function queryString(req: Request, name: string): string | undefined {
+/** A query parameter as given: a string, or a list when it was repeated (the service says why that is wrong). */
+function queryValue(req: Request, name: string): string | string[] | undefined {
   const v = (req.query as Record<string, unknown>)[name];
-  return typeof v === 'string' ? v : undefined;
+  if (v === undefined || typeof v === 'string') return v;
+  return Array.isArray(v) ? v.map(String) : [String(v)];
 }
 
 export function lookupRoutes(deps: { directory: ClientDirectory; lookups: LookupService }): Router {
   const router = Router();
   router.get('/v1/citizens/:soDinhDanh', requireRole(deps.directory, 'lookup'), async (req: Request, res: Response) => {
-    const query: { hoVaTen?: string; ngaySinh?: string } = {};
-    const hoVaTen = queryString(req, 'hoVaTen');
-    const ngaySinh = queryString(req, 'ngaySinh');
+    const query: { hoVaTen?: string | string[]; ngaySinh?: string | string[] } = {};
+    const hoVaTen = queryValue(req, 'hoVaTen');
+    const ngaySinh = queryValue(req, 'ngaySinh');
     if (hoVaTen !== undefined) query.hoVaTen = hoVaTen;
     if (ngaySinh !== undefined) query.ngaySinh = ngaySinh;
     res.setHeader('Cache-Control', 'no-store');
