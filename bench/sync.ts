@@ -12,14 +12,17 @@
  *
  * Part 2, memory (skip with --no-memory): with the portal down, M undelivered revisions (default 100,000;
  * distinct dossiers, one progress item each) pushed through POST /v1/dossiers/batch; reports the gateway
- * process's RSS and the Redis memory they take: used_memory before/after, and the exact sum of
- * MEMORY USAGE over the run's keys, per waiting revision and per key family.
+ * process's RSS (idle, after the push, peak, after a full GC forced by a heap snapshot, and the
+ * snapshot's size as a measure of live JS objects) and the Redis memory they take: used_memory
+ * before/after, and the exact sum of MEMORY USAGE over the run's keys, per waiting revision and per key family.
  *
  * Options: --count N  --concurrency N  --rounds N  --no-memory  --memory-count N  --batch-size N
  *          --cpu-prof DIR (profile the gateway child; written when it stops)  --gateway-env K=V (repeatable)
  * Every key the run writes is under its own QUEUE_PREFIX and deleted at the end.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { startDvcqgSimulator, type DvcqgSimulator } from '../adapters/dvcqg/index.js';
@@ -50,7 +53,7 @@ const CONCURRENCY = positive('concurrency');
 const ROUNDS = positive('rounds');
 const MEMORY_COUNT = positive('memory-count');
 const BATCH_SIZE = positive('batch-size');
-const WARMUP = Math.min(300, COUNT);
+const WARMUP = COUNT; // one full unreported round each: V8 keeps optimising through the first thousand requests
 const MAX_PHASE_MS = 60_000;
 const PUT_HEADERS = { authorization: `Bearer ${KEYS.sync}`, 'content-type': 'application/json' };
 const GATEWAY_ENV = Object.fromEntries(
@@ -242,6 +245,19 @@ function family(prefix: string) {
       .join(':');
 }
 
+/**
+ * RSS once the child ran a full GC: SIGUSR2 makes it write a heap snapshot (GC first); it answers HTTP
+ * again only when the snapshot is written. The snapshot is deleted with its directory afterwards.
+ */
+async function rssAfterFullGc(child: NodeChild, target: HttpTarget, dir: string): Promise<{ rss: number; snapshotBytes: number }> {
+  process.kill(child.pid, 'SIGUSR2');
+  for (let i = 0; i < 300 && readdirSync(dir).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await send(target, 'GET', '/health/live', {}, undefined, 60_000);
+  await new Promise((r) => setTimeout(r, 1_000));
+  const file = readdirSync(dir)[0];
+  return { rss: processMemory(child.pid).rss, snapshotBytes: file ? statSync(join(dir, file)).size : NaN };
+}
+
 async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefixes: string[], children: NodeChild[]) {
   const n = MEMORY_COUNT;
   console.log(`\n== Part 2: memory, ${n} undelivered revisions (portal down), batches of ${BATCH_SIZE}, ${CONCURRENCY} in flight ==`);
@@ -249,7 +265,14 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
   sim.setFaults({ down: 'unavailable' });
   const prefix = benchPrefix('mem');
   prefixes.push(prefix);
-  const gateway = await startGatewayChild({ redisUrl, prefix, env: { DVCQG_AUTH_URL: sim.authUrl, DVCQG_API_URL: sim.apiUrl, ...GATEWAY_ENV }, nodeArgs: profArgs() });
+  // A heap snapshot on SIGUSR2 is the one way to make the child run a full GC without changing its code.
+  const snapshots = mkdtempSync(join(tmpdir(), 'bench-sync-heap-'));
+  const gateway = await startGatewayChild({
+    redisUrl,
+    prefix,
+    env: { DVCQG_AUTH_URL: sim.authUrl, DVCQG_API_URL: sim.apiUrl, ...GATEWAY_ENV },
+    nodeArgs: [...profArgs(), '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshots}`],
+  });
   children.push(gateway);
   const target = httpTarget(gateway.url, CONCURRENCY);
   const headers = { authorization: `Bearer ${KEYS.sync}`, 'content-type': 'application/json' };
@@ -284,6 +307,7 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
     if (accepted !== n) console.log(`WARNING: ${accepted} of ${n} revisions accepted`);
     await new Promise((r) => setTimeout(r, 3_000)); // let the worker settle (circuit open, jobs held)
     const after = processMemory(gateway.pid);
+    const afterGc = await rssAfterFullGc(gateway, target, snapshots);
     const usedAfter = await usedMemory(redis);
     const queues = await send(target, 'GET', '/v1/ops/queues', { authorization: `Bearer ${KEYS.opsRead}` });
     const sq = (JSON.parse(queues.body.toString('utf8')) as { queues: Array<Record<string, unknown>> }).queues.find((q) => q.name === 'dossier-sync');
@@ -315,7 +339,8 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
         ['RSS idle, after start', mib(idle.rss)],
         ['RSS after the push (+3 s)', mib(after.rss)],
         ['RSS peak during the push (VmHWM)', mib(after.peakRss)],
-        ['RSS growth per waiting revision', `${fmt((after.rss - idle.rss) / n, 1)} B`],
+        ['RSS after a heap snapshot (full GC, + the snapshot writer’s own buffers)', mib(afterGc.rss)],
+        ['heap snapshot size (≈ live JS objects)', mib(afterGc.snapshotBytes)],
       ]),
     );
     console.log(
@@ -345,6 +370,7 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
       gatewayRssIdleMiB: Number((idle.rss / 2 ** 20).toFixed(1)),
       gatewayRssAfterMiB: Number((after.rss / 2 ** 20).toFixed(1)),
       gatewayRssPeakMiB: Number((after.peakRss / 2 ** 20).toFixed(1)),
+      gatewayRssAfterGcMiB: Number((afterGc.rss / 2 ** 20).toFixed(1)),
       redisBytesPerRevisionUsedMemory: Math.round(perRevisionUsed),
       redisBytesPerRevisionKeys: Math.round(perRevisionKeys),
       oneRevisionKeysBytes: oneSum,
@@ -352,6 +378,7 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
   } finally {
     closeTarget(target);
     await gateway.stop();
+    rmSync(snapshots, { recursive: true, force: true });
     sim.resetFaults();
   }
 }
