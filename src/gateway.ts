@@ -90,7 +90,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
   const store = new SyncStore(redis, config.queuePrefix);
-  const queue = createSyncQueue(workerRedis, config.queuePrefix, config.sync);
+  const queue = createSyncQueue(workerRedis, config.queuePrefix);
   const sync = new SyncService({
     store,
     queue,

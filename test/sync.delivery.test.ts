@@ -23,14 +23,14 @@ beforeEach(() => {
   cleanup = r.cleanup;
   store = new SyncStore(r.redis, prefix);
   portal = new FakeNationalPortal();
-  deps = { store, portal, metrics: new Metrics({ defaults: false }), logger: pino({ level: 'silent' }), leaseMs: 5_000 };
+  deps = { store, portal, metrics: new Metrics({ defaults: false }), logger: pino({ level: 'silent' }), leaseMs: 5_000, maxAttempts: 130 };
 });
 afterEach(async () => {
   await cleanup();
 });
 
 const M = '000.00.01.H26-261129-0100';
-const round = (attempt = 1, lastAttempt = false, token = 'w1') => deliverRound(deps, { maHoSo: M, token, attempt, lastAttempt });
+const round = (token = 'w1') => deliverRound(deps, { maHoSo: M, token });
 const steps = (n: number, rev = 1) =>
   Array.from({ length: n }, (_, i) => sampleProgress(M, `20261129${String(8 + Math.floor(i / 60)).padStart(2, '0')}${String(i % 60).padStart(2, '0')}00`, 4)).map(
     (item) => ({ ...item, rev }),
@@ -53,7 +53,7 @@ describe('a delivery round', () => {
     expect((await round()).kind).toBe('retry');
     expect(portal.progress(M)).toHaveLength(0);
     expect(await store.status(M)).toMatchObject({ state: 'retrying', attempts: 1, pendingProgress: 1, lastError: { code: 'upstream_unavailable' } });
-    expect(await round(2)).toEqual({ kind: 'done' });
+    expect(await round()).toEqual({ kind: 'done' });
     expect(portal.progress(M)).toHaveLength(1);
   });
 
@@ -78,6 +78,7 @@ describe('a delivery round', () => {
   });
 
   it('on the last attempt, puts everything unsent into one attempts_exhausted letter', async () => {
+    deps.maxAttempts = 2;
     const items = steps(12).map(({ rev: _rev, ...item }) => item);
     await store.accept({ revision: 3, dossier: sampleDossier(M), progress: items });
     portal.failNext(new UpstreamTimeout('slow', { upstream: 'dvcqg', timeoutMs: 10 }), 1);
@@ -86,24 +87,24 @@ describe('a delivery round', () => {
     portal.updateProgress = async () => {
       throw new UpstreamTimeout('slow', { upstream: 'dvcqg', timeoutMs: 10 });
     };
-    expect((await round(1)).kind).toBe('retry');
-    expect((await round(130, true)).kind).toBe('exhausted');
+    expect((await round()).kind).toBe('retry');
+    expect((await round()).kind).toBe('exhausted');
     portal.updateProgress = original;
     const { items: letters } = await store.deadLetters(10);
-    expect(letters).toEqual([expect.objectContaining({ kind: 'progress', revision: 3, attempts: 130, reason: expect.objectContaining({ code: 'attempts_exhausted' }) })]);
+    expect(letters).toEqual([expect.objectContaining({ kind: 'progress', revision: 3, attempts: 2, reason: expect.objectContaining({ code: 'attempts_exhausted' }) })]);
     expect(await store.status(M)).toMatchObject({ state: 'dead', deliveredRevision: 3, pendingProgress: 0 });
     // Replay puts the twelve steps back; the next round sends them.
     expect(await store.replay(letters[0]!.id, 'test')).toMatchObject({ maHoSo: M });
-    expect(await round(1)).toEqual({ kind: 'done' });
+    expect(await round()).toEqual({ kind: 'done' });
     expect(portal.progress(M)).toHaveLength(12);
   });
 
   it('lets only one worker deliver a dossier at a time', async () => {
     await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] });
     portal.hangNext(1);
-    const first = round(1, false, 'w1');
+    const first = round('w1');
     await new Promise((r) => setTimeout(r, 20));
-    expect((await round(1, false, 'w2')).kind).toBe('busy');
+    expect((await round('w2')).kind).toBe('busy');
     void first.catch(() => undefined);
   });
 });

@@ -17,7 +17,8 @@ export type RoundResult =
   | { kind: 'busy'; retryInMs: number }
   /** The portal's circuit is open: wait without spending an attempt. */
   | { kind: 'hold'; retryInMs: number; error: Error }
-  | { kind: 'retry'; error: Error }
+  /** A retryable failure: try again after a backoff that grows with `attempts`. */
+  | { kind: 'retry'; error: Error; attempts: number }
   | { kind: 'exhausted'; error: Error };
 
 export interface DeliveryDeps {
@@ -27,15 +28,20 @@ export interface DeliveryDeps {
   metrics: Metrics;
   logger: Logger;
   leaseMs: number;
+  /** Failed rounds after which a retryable failure becomes a dead letter. */
+  maxAttempts: number;
 }
 
 export interface RoundInput {
   maHoSo: string;
   token: string;
-  /** This is the job's last attempt: a retryable failure now becomes a dead letter. */
-  lastAttempt: boolean;
-  /** Attempts made so far, this one included, for the dead letter. */
-  attempt: number;
+}
+
+/** What a failure handler needs to know about the attempt. */
+interface Attempt extends RoundInput {
+  /** This round's number for the dossier's current work, counting from 1. */
+  number: number;
+  last: boolean;
 }
 
 export async function deliverRound(deps: DeliveryDeps, input: RoundInput): Promise<RoundResult> {
@@ -44,6 +50,7 @@ export async function deliverRound(deps: DeliveryDeps, input: RoundInput): Promi
   const readAtMs = Date.now();
   const snap = await store.begin(m, token, deps.leaseMs);
   if ('busyMs' in snap) return { kind: 'busy', retryInMs: Math.max(100, Math.min(snap.busyMs, 2_000)) };
+  const attempt: Attempt = { ...input, number: snap.attempts + 1, last: snap.attempts + 1 >= deps.maxAttempts };
 
   const renew = setInterval(() => void store.renew(m, token, deps.leaseMs).catch(() => undefined), Math.floor(deps.leaseMs / 3));
   try {
@@ -56,7 +63,7 @@ export async function deliverRound(deps: DeliveryDeps, input: RoundInput): Promi
         delivered = snap.accepted;
         metrics.deliveries.inc({ kind: 'dossier', result: 'delivered' });
       } catch (error) {
-        return await failed(deps, input, error, {
+        return await failed(deps, attempt, error, {
           readAtMs,
           kind: 'dossier',
           revision: snap.accepted,
@@ -78,7 +85,7 @@ export async function deliverRound(deps: DeliveryDeps, input: RoundInput): Promi
         acked.push(...batch.map((p) => p.key));
         metrics.deliveries.inc({ kind: 'progress', result: 'delivered' }, batch.length);
       } catch (error) {
-        const outcome = await failed(deps, input, error, {
+        const outcome = await failed(deps, attempt, error, {
           readAtMs,
           kind: 'progress',
           revision: Math.max(...batch.map((p) => p.revision)),
@@ -114,7 +121,7 @@ interface FailureContext {
 }
 
 /** Records a failed call and says what happens next: go on, retry later, hold, or give up. */
-async function failed(deps: DeliveryDeps, input: RoundInput, error: unknown, ctx: FailureContext): Promise<RoundResult> {
+async function failed(deps: DeliveryDeps, input: Attempt, error: unknown, ctx: FailureContext): Promise<RoundResult> {
   const { store, metrics, logger } = deps;
   const { maHoSo: m, token } = input;
   const err = error instanceof Error ? error : new Error(String(error));
@@ -126,12 +133,12 @@ async function failed(deps: DeliveryDeps, input: RoundInput, error: unknown, ctx
 
   if (err instanceof UpstreamUnavailable && (err.details.reason === 'circuit_open' || err.details.reason === 'bulkhead_full')) {
     // Not an attempt: the gateway itself held the call back. Keep what was achieved, free the lease.
-    await store.settle(m, token, { ...base, mode: 'retry', failedDossierRevision: undefined });
+    await store.settle(m, token, { ...base, mode: 'hold' });
     return { kind: 'hold', retryInMs: (err.details.retryAfterSeconds ?? 1) * 1_000, error: err };
   }
 
   const rejected = err instanceof UpstreamRejected;
-  if (rejected || input.lastAttempt) {
+  if (rejected || input.last) {
     const items = ctx.kind === 'progress' ? ctx.unsent : [];
     await store.settle(m, token, {
       ...base,
@@ -143,7 +150,7 @@ async function failed(deps: DeliveryDeps, input: RoundInput, error: unknown, ctx
         reason: rejected
           ? { code: 'upstream_rejected', message: err.details.upstreamMessage ?? err.message, upstreamCode: err.details.upstreamCode }
           : { code: 'attempts_exhausted', message: err.message, upstreamCode: null },
-        attempts: input.attempt,
+        attempts: input.number,
         failedAt: new Date().toISOString(),
         items: items.map((p) => [p.key, p.raw]),
       },
@@ -156,6 +163,6 @@ async function failed(deps: DeliveryDeps, input: RoundInput, error: unknown, ctx
 
   await store.settle(m, token, base);
   metrics.deliveries.inc({ kind: ctx.kind, result: 'retry' });
-  logger.info({ maHoSo: m, kind: ctx.kind, code, reason: err.message, attempt: input.attempt }, 'delivery failed; will retry');
-  return { kind: 'retry', error: err };
+  logger.info({ maHoSo: m, kind: ctx.kind, code, reason: err.message, attempt: input.number }, 'delivery failed; will retry');
+  return { kind: 'retry', error: err, attempts: input.number };
 }

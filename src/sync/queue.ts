@@ -19,21 +19,16 @@ export interface DeliveryJobData {
   m: string;
 }
 
-const BACKOFF_TYPE = 'jittered';
 /** Rounds one job runs before it yields its slot to other dossiers (new revisions kept arriving). */
 const MAX_ROUNDS = 5;
 
-export function createSyncQueue(connection: Redis, prefix: string, sync: SyncConfig): Queue<DeliveryJobData> {
-  return new Queue<DeliveryJobData>(QUEUE_NAME, {
-    connection,
-    prefix,
-    defaultJobOptions: {
-      attempts: sync.maxAttempts,
-      backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-    },
-  });
+/**
+ * Jobs carry no options but their id: attempts and backoff belong to the dossier's sync state (one
+ * count per piece of work, whatever job runs it), and keeping the job hash small keeps a waiting
+ * revision cheap in Redis. Removal of finished jobs is set on the worker.
+ */
+export function createSyncQueue(connection: Redis, prefix: string): Queue<DeliveryJobData> {
+  return new Queue<DeliveryJobData>(QUEUE_NAME, { connection, prefix });
 }
 
 export async function enqueueDelivery(queue: Queue<DeliveryJobData>, maHoSo: string, generation: number): Promise<void> {
@@ -69,15 +64,12 @@ export class SyncWorker {
       lockDuration: 15_000,
       stalledInterval: 5_000,
       maxStalledCount: 20,
+      removeOnComplete: { count: 0 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
-      settings: {
-        backoffStrategy: (attemptsMade: number) => retryDelayMs(attemptsMade, { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs }),
-      },
     });
     this.worker.on('error', (err) => deps.logger.error({ err }, 'sync worker error'));
-    this.worker.on('failed', (job, err) => {
-      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) deps.logger.warn({ jobId: job.id, err: err.message }, 'delivery job ended');
-    });
+    this.worker.on('failed', (job, err) => deps.logger.warn({ jobId: job?.id, err: err.message }, 'delivery job ended'));
   }
 
   start(): void {
@@ -112,13 +104,11 @@ export class SyncWorker {
 
   private async process(job: Job<DeliveryJobData>, token: string | undefined): Promise<string> {
     const m = job.data.m;
-    const attempts = job.opts.attempts ?? 1;
+    const { store, portal, metrics, logger, config } = this.deps;
     const leaseToken = `${this.id}:${job.id}`;
+    const deps = { store, portal, metrics, logger, leaseMs: config.leaseMs, maxAttempts: config.maxAttempts };
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const result = await deliverRound(
-        { store: this.deps.store, portal: this.deps.portal, metrics: this.deps.metrics, logger: this.deps.logger, leaseMs: this.deps.config.leaseMs },
-        { maHoSo: m, token: leaseToken, lastAttempt: job.attemptsMade + 1 >= attempts, attempt: job.attemptsMade + 1 },
-      );
+      const result = await deliverRound(deps, { maHoSo: m, token: leaseToken });
       switch (result.kind) {
         case 'done':
           return 'delivered';
@@ -130,8 +120,12 @@ export class SyncWorker {
         case 'hold':
           await this.deps.queue.rateLimit(result.retryInMs);
           throw Worker.RateLimitError();
-        case 'retry':
-          throw result.error;
+        case 'retry': {
+          // Waiting in `delayed` is the retry: the job itself never fails for a retryable error.
+          const delay = retryDelayMs(result.attempts, { baseMs: config.backoffBaseMs, maxMs: config.backoffMaxMs });
+          await job.moveToDelayed(Date.now() + delay, token);
+          throw new DelayedError();
+        }
         case 'exhausted':
           throw new UnrecoverableError(`attempts exhausted: ${result.error.message}`);
       }

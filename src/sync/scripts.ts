@@ -4,7 +4,7 @@
  * either the state before or the state after, never half of it.
  *
  * Dossier hash fields: acc (highest accepted revision), del (highest delivered), st (state),
- * att (delivery attempts for the current work), err (last error JSON), dat (deliveredAt ISO),
+ * att (delivery attempts for the current work: failed rounds, plus the one that delivered), err (last error JSON), dat (deliveredAt ISO),
  * acat (acceptedAt ms), known (portal holds it), dead (revision whose data became a dead letter),
  * q (1 while a delivery job exists or is due), g (job generation).
  * Pending progress hash values are `<revision>|<item JSON>`, keyed by `ThoiDiemXuLy|TrangThai`.
@@ -67,8 +67,9 @@ return 0
  * KEYS d, progress, progressAcked, lease, lag, queued, dlIndex, dlHash, dlSeq
  * ARGV 1 m, 2 token, 3 ackedRevision|'', 4 nowIso, 5 readAtMs, 6 mode, 7 errorJson|'',
  *      8 failedDossierRevision|'', 9 letterId|'', 10 letterJson|'', 11 nAcked, acked keys…, nRemoved, removed keys…
- * mode: commit (finish if nothing is left; 1 = finished, 0 = more work arrived), retry (release and
- * wait for the next attempt), rejected (dead-letter and go on), exhausted (dead-letter and stop).
+ * mode: commit (finish if nothing is left; 1 = finished, 0 = more work arrived), retry (count a failed
+ * attempt, release, wait for the next), hold (release and wait without counting: the gateway held the
+ * call back), rejected (dead-letter and go on), exhausted (dead-letter and stop).
  */
 export const SETTLE = `
 local m, mode = ARGV[1], ARGV[6]
@@ -103,9 +104,9 @@ local function stopQueue()
   redis.call('ZREM', KEYS[6], m)
 end
 
-if mode == 'retry' then
+if mode == 'retry' or mode == 'hold' then
   redis.call('HSET', KEYS[1], 'st', 'retrying', 'err', ARGV[7])
-  if ARGV[8] ~= '' then redis.call('HINCRBY', KEYS[1], 'att', 1) end
+  if mode == 'retry' then redis.call('HINCRBY', KEYS[1], 'att', 1) end
   releaseLease()
   return 0
 end

@@ -3,6 +3,7 @@
  * change goes through one Lua script (scripts.ts); this class only shapes arguments and answers.
  */
 import { randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { DeadLetter } from '../domain/dead-letter.js';
 import {
@@ -34,7 +35,7 @@ export interface DeliverySnapshot {
   progress: PendingProgress[];
 }
 
-export type SettleMode = 'commit' | 'retry' | 'rejected' | 'exhausted';
+export type SettleMode = 'commit' | 'retry' | 'hold' | 'rejected' | 'exhausted';
 
 export interface Settlement {
   mode: SettleMode;
@@ -44,7 +45,7 @@ export interface Settlement {
   /** When the snapshot was read: the oldest a still-undelivered revision can be. */
   readAtMs: number;
   error?: { code: string; message: string };
-  /** The revision whose DongBoHoSoMC failed in this round (counts an attempt; marks `dead` for letters). */
+  /** The revision whose DongBoHoSoMC failed in this round (marks `dead` for letters). */
   failedDossierRevision?: number;
   letter?: Omit<DeadLetter, 'id'> & { items?: Array<[string, string]> };
   /** Pending progress removed because it went into the letter. */
@@ -60,8 +61,8 @@ export interface ReplayRecord {
 }
 
 interface ScriptedRedis extends Redis {
-  gwAccept(...args: string[]): Promise<[string, string]>;
-  gwBegin(...args: string[]): Promise<[number, ...unknown[]]>;
+  gwAccept(...args: Array<string | Buffer>): Promise<[string, string]>;
+  gwBeginBuffer(...args: string[]): Promise<[number, ...unknown[]]>;
   gwRenew(...args: string[]): Promise<number>;
   gwRelease(...args: string[]): Promise<number>;
   gwSettle(...args: string[]): Promise<number>;
@@ -94,7 +95,8 @@ export class SyncStore {
   async accept(rev: DossierRevision, nowMs = Date.now()): Promise<{ outcome: 'accepted' | 'duplicate' | 'stale'; current: number; generation: number }> {
     const m = rev.dossier.MaHoSo;
     const k = this.keys;
-    const args: string[] = [m, String(rev.revision), JSON.stringify(rev.dossier), String(nowMs)];
+    // Dossier data is stored deflated: it is most of what a waiting revision costs in Redis.
+    const args: Array<string | Buffer> = [m, String(rev.revision), deflateRawSync(JSON.stringify(rev.dossier), { level: 1 }), String(nowMs)];
     for (const item of rev.progress) args.push(progressItemKey(item), `${rev.revision}|${JSON.stringify(item)}`);
     const [outcome, value] = await this.redis.gwAccept(
       k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, k.queued, ...args,
@@ -126,22 +128,22 @@ export class SyncStore {
   /** Takes the dossier's lease and reads what to deliver; `busyMs` when another worker holds it. */
   async begin(m: string, token: string, leaseMs: number): Promise<DeliverySnapshot | { busyMs: number }> {
     const k = this.keys;
-    const r = await this.redis.gwBegin(k.dossier(m), k.data(m), k.progress(m), k.lease(m), token, String(leaseMs));
+    const r = await this.redis.gwBeginBuffer(k.dossier(m), k.data(m), k.progress(m), k.lease(m), token, String(leaseMs));
     if (r[0] === 0) return { busyMs: Number(r[1]) };
-    const [, acc, del, known, dead, att, data, flat] = r as [number, string, string, string, string, string, string, string[]];
+    const [, acc, del, known, dead, att, data, flat] = r as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer[]];
     const progress: PendingProgress[] = [];
     for (let i = 0; i < flat.length; i += 2) {
-      const raw = flat[i + 1]!;
+      const raw = flat[i + 1]!.toString('utf8');
       const sep = raw.indexOf('|');
-      progress.push({ key: flat[i]!, revision: Number(raw.slice(0, sep)), item: JSON.parse(raw.slice(sep + 1)) as ProgressItem, raw });
+      progress.push({ key: flat[i]!.toString('utf8'), revision: Number(raw.slice(0, sep)), item: JSON.parse(raw.slice(sep + 1)) as ProgressItem, raw });
     }
     return {
-      accepted: Number(acc),
-      delivered: Number(del),
-      knownToPortal: known === '1',
-      deadRevision: dead === '' ? null : Number(dead),
-      attempts: Number(att),
-      data,
+      accepted: Number(acc.toString()),
+      delivered: Number(del.toString()),
+      knownToPortal: known.toString() === '1',
+      deadRevision: dead.length === 0 ? null : Number(dead.toString()),
+      attempts: Number(att.toString()),
+      data: data.length === 0 ? '' : inflateRawSync(data).toString('utf8'),
       progress,
     };
   }
