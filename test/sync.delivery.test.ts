@@ -108,3 +108,25 @@ describe('a delivery round', () => {
     void first.catch(() => undefined);
   });
 });
+
+describe('the reconciler', () => {
+  it('finds accepted work whose delivery job went missing, once', async () => {
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] }, Date.now() - 60_000);
+    // No job was ever added (as if the process died right after accepting).
+    const first = await store.reconcile(30_000);
+    expect(first.missing).toEqual([{ maHoSo: M, generation: 2 }]);
+    expect(first.nextOffset).toBe(0);
+    // Too recent work is left to the request that accepted it.
+    await store.accept({ revision: 1, dossier: sampleDossier(`${M}-2`), progress: [] });
+    expect((await store.reconcile(30_000)).missing.map((x) => x.maHoSo)).not.toContain(`${M}-2`);
+  });
+
+  it('walks a large lag set page by page', async () => {
+    for (let i = 0; i < 5; i++) await store.accept({ revision: 1, dossier: sampleDossier(`${M}-${i}`), progress: [] }, Date.now() - 60_000);
+    const a = await store.reconcile(30_000, 0, 2);
+    const b = await store.reconcile(30_000, a.nextOffset, 2);
+    const c = await store.reconcile(30_000, b.nextOffset, 2);
+    expect([a.nextOffset, b.nextOffset, c.nextOffset]).toEqual([2, 4, 0]);
+    expect(new Set([...a.missing, ...b.missing, ...c.missing].map((x) => x.maHoSo)).size).toBe(5);
+  });
+});

@@ -23,13 +23,12 @@ export class SyncKeys {
   lease(m: string): string {
     return `${this.prefix}:sync:lease:${m}`;
   }
-  /** Dossiers with undelivered accepted data, scored by when the oldest undelivered revision was accepted. */
+  /**
+   * Dossiers with undelivered accepted work (not dead), scored by when the oldest undelivered revision
+   * was accepted: the sync lag, and where the reconciler looks for work without a job.
+   */
   get lag(): string {
     return `${this.prefix}:sync:lag`;
-  }
-  /** Dossiers that have (or should have) a delivery job, scored by when that was last checked. */
-  get queued(): string {
-    return `${this.prefix}:sync:queued`;
   }
   get deadLetterIndex(): string {
     return `${this.prefix}:sync:dl`;

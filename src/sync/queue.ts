@@ -51,6 +51,7 @@ export class SyncWorker {
   private readonly id = randomBytes(6).toString('hex');
   private reconcileTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private reconcileOffset = 0;
 
   constructor(private readonly deps: SyncWorkerDeps) {
     const { config } = deps;
@@ -84,9 +85,10 @@ export class SyncWorker {
     this.reconcileTimer = setTimeout(tick, Math.min(1_000, this.deps.config.reconcileIntervalMs)).unref();
   }
 
-  /** Re-adds delivery jobs that went missing; returns how many. */
+  /** Re-adds delivery jobs that went missing, looking at the next stretch of the lag set; returns how many. */
   async reconcile(olderThanMs = Math.max(this.deps.config.reconcileIntervalMs, 5_000)): Promise<number> {
-    const missing = await this.deps.store.reconcile(olderThanMs);
+    const { nextOffset, missing } = await this.deps.store.reconcile(olderThanMs, this.reconcileOffset);
+    this.reconcileOffset = nextOffset;
     for (const { maHoSo, generation } of missing) await enqueueDelivery(this.deps.queue, maHoSo, generation);
     if (missing.length > 0) this.deps.logger.warn({ count: missing.length }, 're-queued dossiers whose delivery job was missing');
     return missing.length;

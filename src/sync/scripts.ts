@@ -10,7 +10,7 @@
  * Pending progress hash values are `<revision>|<item JSON>`, keyed by `ThoiDiemXuLy|TrangThai`.
  */
 
-/** KEYS d, data, progress, progressAcked, lag, queued; ARGV m, revision, dataJson, nowMs, (key, value)… */
+/** KEYS d, data, progress, progressAcked, lag; ARGV m, revision, data (deflated JSON), nowMs, (key, value)… */
 export const ACCEPT = `
 local acc = tonumber(redis.call('HGET', KEYS[1], 'acc') or '0')
 local rev = tonumber(ARGV[2])
@@ -33,7 +33,6 @@ redis.call('ZADD', KEYS[5], 'NX', ARGV[4], ARGV[1])
 if redis.call('HGET', KEYS[1], 'q') == '1' then return {'accepted', '0'} end
 local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
 redis.call('HSET', KEYS[1], 'q', 1)
-redis.call('ZADD', KEYS[6], ARGV[4], ARGV[1])
 return {'accepted', tostring(g)}
 `;
 
@@ -64,7 +63,7 @@ return 0
 
 /**
  * Records what one delivery round achieved, and how it ended.
- * KEYS d, progress, progressAcked, lease, lag, queued, dlIndex, dlHash, dlSeq
+ * KEYS d, progress, progressAcked, lease, lag, dlIndex, dlHash, dlSeq
  * ARGV 1 m, 2 token, 3 ackedRevision|'', 4 nowIso, 5 readAtMs, 6 mode, 7 errorJson|'',
  *      8 failedDossierRevision|'', 9 letterId|'', 10 letterJson|'', 11 nAcked, acked keys…, nRemoved, removed keys…
  * mode: commit (finish if nothing is left; 1 = finished, 0 = more work arrived), retry (count a failed
@@ -101,7 +100,6 @@ local function releaseLease()
 end
 local function stopQueue()
   redis.call('HSET', KEYS[1], 'q', 0)
-  redis.call('ZREM', KEYS[6], m)
 end
 
 if mode == 'retry' or mode == 'hold' then
@@ -111,9 +109,9 @@ if mode == 'retry' or mode == 'hold' then
   return 0
 end
 if mode == 'rejected' or mode == 'exhausted' then
-  local seq = redis.call('INCR', KEYS[9])
-  redis.call('HSET', KEYS[8], ARGV[9], ARGV[10])
-  redis.call('ZADD', KEYS[7], seq, ARGV[9])
+  local seq = redis.call('INCR', KEYS[8])
+  redis.call('HSET', KEYS[7], ARGV[9], ARGV[10])
+  redis.call('ZADD', KEYS[6], seq, ARGV[9])
   redis.call('HSET', KEYS[1], 'st', 'dead', 'err', ARGV[7])
   if ARGV[8] ~= '' then
     redis.call('HINCRBY', KEYS[1], 'att', 1)
@@ -121,6 +119,7 @@ if mode == 'rejected' or mode == 'exhausted' then
     redis.call('ZREM', KEYS[5], m)
   end
   if mode == 'exhausted' then
+    redis.call('ZREM', KEYS[5], m)
     stopQueue()
     releaseLease()
     return 1
@@ -144,13 +143,14 @@ for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
   end
 end
 if st ~= 'dead' then redis.call('HSET', KEYS[1], 'st', 'delivered') end
+redis.call('ZREM', KEYS[5], m)
 stopQueue()
 releaseLease()
 return 1
 `;
 
 /**
- * Puts a dead letter back to work. KEYS d, progress, progressAcked, dlIndex, dlHash, lag, queued, replayLog
+ * Puts a dead letter back to work. KEYS d, progress, progressAcked, dlIndex, dlHash, lag, replayLog
  * ARGV letterId, nowMs, replayRecordJson. → {-1} unknown id, else {1, generation to enqueue or 0}.
  */
 export const REPLAY = `
@@ -168,36 +168,37 @@ if letter.kind == 'dossier' and redis.call('HGET', KEYS[1], 'dead') == letter.r 
   redis.call('HDEL', KEYS[1], 'dead')
 end
 if redis.call('HGET', KEYS[1], 'st') == 'dead' then redis.call('HSET', KEYS[1], 'st', 'pending', 'att', 0) end
-local acc = tonumber(redis.call('HGET', KEYS[1], 'acc') or '0')
-if tonumber(redis.call('HGET', KEYS[1], 'del') or '0') < acc then redis.call('ZADD', KEYS[6], 'NX', ARGV[2], letter.maHoSo) end
-redis.call('LPUSH', KEYS[8], ARGV[3])
-redis.call('LTRIM', KEYS[8], 0, 9999)
+-- In the lag set until delivered again, which also puts it in the reconciler's view.
+redis.call('ZADD', KEYS[6], 'NX', ARGV[2], letter.maHoSo)
+redis.call('LPUSH', KEYS[7], ARGV[3])
+redis.call('LTRIM', KEYS[7], 0, 9999)
 if redis.call('HGET', KEYS[1], 'q') == '1' then return {1, 0} end
 local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
 redis.call('HSET', KEYS[1], 'q', 1)
-redis.call('ZADD', KEYS[7], ARGV[2], letter.maHoSo)
 return {1, g}
 `;
 
 /**
- * Finds dossiers that should have a delivery job and have none (a process died between accepting and
- * enqueueing, or a job ended abnormally), and gives each a fresh generation to enqueue.
- * KEYS queued; ARGV cutoffMs, nowMs, limit, dossierKeyPrefix, jobKeyPrefix, leaseKeyPrefix → {m, g, …}
+ * Finds dossiers with undelivered work and no delivery job (a process died between accepting and
+ * enqueueing, or a job ended abnormally), and gives each a fresh generation to enqueue. Walks the lag
+ * set by rank, `limit` members a call, from `offset`; the caller keeps the offset between calls.
+ * KEYS lag; ARGV cutoffMs, offset, limit, dossierKeyPrefix, jobKeyPrefix, leaseKeyPrefix
+ * → {nextOffset, m, g, …}
  */
 export const RECONCILE = `
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
-for _, m in ipairs(due) do
-  local d = ARGV[4] .. m
-  local h = redis.call('HMGET', d, 'q', 'g')
-  if h[1] ~= '1' then
-    redis.call('ZREM', KEYS[1], m)
-  else
-    redis.call('ZADD', KEYS[1], ARGV[2], m)
-    local job = ARGV[5] .. 'g' .. h[2] .. '-' .. m
-    local finished = redis.call('HEXISTS', job, 'finishedOn') == 1
-    if (redis.call('EXISTS', job) == 0 or finished) and redis.call('EXISTS', ARGV[6] .. m) == 0 then
+local page = redis.call('ZRANGE', KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[2]) + tonumber(ARGV[3]) - 1, 'WITHSCORES')
+local out = {'0'}
+if #page / 2 == tonumber(ARGV[3]) then out[1] = tostring(tonumber(ARGV[2]) + tonumber(ARGV[3])) end
+for i = 1, #page, 2 do
+  local m, score = page[i], tonumber(page[i + 1])
+  if score <= tonumber(ARGV[1]) and redis.call('EXISTS', ARGV[6] .. m) == 0 then
+    local d = ARGV[4] .. m
+    local h = redis.call('HMGET', d, 'q', 'g', 'st')
+    local job = ARGV[5] .. 'g' .. (h[2] or '0') .. '-' .. m
+    local missing = h[1] ~= '1' or redis.call('EXISTS', job) == 0 or redis.call('HEXISTS', job, 'finishedOn') == 1
+    if missing and h[3] ~= 'dead' then
       local g = redis.call('HINCRBY', d, 'g', 1)
+      redis.call('HSET', d, 'q', 1)
       table.insert(out, m)
       table.insert(out, tostring(g))
     end

@@ -72,12 +72,12 @@ interface ScriptedRedis extends Redis {
 
 export function defineSyncScripts(redis: Redis): void {
   if ((redis as unknown as Partial<ScriptedRedis>).gwAccept) return;
-  redis.defineCommand('gwAccept', { numberOfKeys: 6, lua: ACCEPT });
+  redis.defineCommand('gwAccept', { numberOfKeys: 5, lua: ACCEPT });
   redis.defineCommand('gwBegin', { numberOfKeys: 4, lua: BEGIN });
   redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW });
   redis.defineCommand('gwRelease', { numberOfKeys: 1, lua: RELEASE });
-  redis.defineCommand('gwSettle', { numberOfKeys: 9, lua: SETTLE });
-  redis.defineCommand('gwReplay', { numberOfKeys: 8, lua: REPLAY });
+  redis.defineCommand('gwSettle', { numberOfKeys: 8, lua: SETTLE });
+  redis.defineCommand('gwReplay', { numberOfKeys: 7, lua: REPLAY });
   redis.defineCommand('gwReconcile', { numberOfKeys: 1, lua: RECONCILE });
 }
 
@@ -99,7 +99,7 @@ export class SyncStore {
     const args: Array<string | Buffer> = [m, String(rev.revision), deflateRawSync(JSON.stringify(rev.dossier), { level: 1 }), String(nowMs)];
     for (const item of rev.progress) args.push(progressItemKey(item), `${rev.revision}|${JSON.stringify(item)}`);
     const [outcome, value] = await this.redis.gwAccept(
-      k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, k.queued, ...args,
+      k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, ...args,
     );
     if (outcome === 'accepted') return { outcome, current: rev.revision, generation: Number(value) };
     return { outcome: outcome as 'duplicate' | 'stale', current: Number(value), generation: 0 };
@@ -164,7 +164,7 @@ export class SyncStore {
     const acked = s.ackedProgress ?? [];
     const removed = s.removedProgress ?? [];
     const result = await this.redis.gwSettle(
-      k.dossier(m), k.progress(m), k.progressAcked(m), k.lease(m), k.lag, k.queued, k.deadLetterIndex, k.deadLetters, k.deadLetterSeq,
+      k.dossier(m), k.progress(m), k.progressAcked(m), k.lease(m), k.lag, k.deadLetterIndex, k.deadLetters, k.deadLetterSeq,
       m,
       token,
       s.ackedRevision === undefined ? '' : String(s.ackedRevision),
@@ -183,15 +183,18 @@ export class SyncStore {
     return result === 1;
   }
 
-  /** Dossiers owed a delivery job that has none; each comes back with the generation to enqueue. */
-  async reconcile(olderThanMs: number, limit = 500, nowMs = Date.now()): Promise<Array<{ maHoSo: string; generation: number }>> {
+  /**
+   * Dossiers owed a delivery job that have none, looked for among `limit` members of the lag set from
+   * `offset`; each comes back with the generation to enqueue, with the offset to continue from.
+   */
+  async reconcile(olderThanMs: number, offset = 0, limit = 2_000, nowMs = Date.now()): Promise<{ nextOffset: number; missing: Array<{ maHoSo: string; generation: number }> }> {
     const k = this.keys;
-    const flat = await this.redis.gwReconcile(
-      k.queued, String(nowMs - olderThanMs), String(nowMs), String(limit), k.dossier(''), k.jobPrefix(), k.lease(''),
+    const [next, ...flat] = await this.redis.gwReconcile(
+      k.lag, String(nowMs - olderThanMs), String(offset), String(limit), k.dossier(''), k.jobPrefix(), k.lease(''),
     );
-    const out: Array<{ maHoSo: string; generation: number }> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ maHoSo: flat[i]!, generation: Number(flat[i + 1]) });
-    return out;
+    const missing: Array<{ maHoSo: string; generation: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) missing.push({ maHoSo: flat[i]!, generation: Number(flat[i + 1]) });
+    return { nextOffset: Number(next), missing };
   }
 
   /** Age in seconds of the oldest accepted revision not yet delivered (dead letters excluded); 0 when none. */
@@ -240,7 +243,7 @@ export class SyncStore {
     const k = this.keys;
     const record: ReplayRecord = { at: new Date(nowMs).toISOString(), by, letterId: id, maHoSo: m, kind: letter.kind };
     const [found, generation] = await this.redis.gwReplay(
-      k.dossier(m), k.progress(m), k.progressAcked(m), k.deadLetterIndex, k.deadLetters, k.lag, k.queued, k.replayLog,
+      k.dossier(m), k.progress(m), k.progressAcked(m), k.deadLetterIndex, k.deadLetters, k.lag, k.replayLog,
       id, String(nowMs), JSON.stringify(record),
     );
     if (found === -1) return null;
