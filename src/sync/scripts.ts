@@ -1,3 +1,17 @@
+/** Lua shared by the scripts that read or change a dossier's pending progress list. */
+const PROGRESS_LUA = `
+-- A pending progress element is \`ThoiDiemXuLy|TrangThai|revision|item JSON\`; its key the first two fields.
+local function progressKey(v)
+  local a = string.find(v, '|', 1, true)
+  return string.sub(v, 1, string.find(v, '|', a + 1, true) - 1)
+end
+local function progressRevision(v)
+  local a = string.find(v, '|', 1, true)
+  local b = string.find(v, '|', a + 1, true)
+  return tonumber(string.sub(v, b + 1, string.find(v, '|', b + 1, true) - 1))
+end
+`;
+
 /**
  * The Lua scripts that make every state change of a dossier atomic in Redis. A revision is accepted,
  * a delivery settled, a letter replayed each in one step, so a process killed at any moment leaves
@@ -7,11 +21,11 @@
  * att (delivery attempts for the current work: failed rounds, plus the one that delivered), err (last error JSON), dat (deliveredAt ISO),
  * acat (acceptedAt ms), known (portal holds it), dead (revision whose data became a dead letter),
  * q (1 while a delivery job exists or is due), g (job generation).
- * Pending progress hash values are `<revision>|<item JSON>`, keyed by `ThoiDiemXuLy|TrangThai`.
+ * Pending progress is a list (compact in Redis whatever the item size) of `ThoiDiemXuLy|TrangThai|revision|item JSON`.
  */
 
 /** KEYS d, data, progress, progressAcked, lag; ARGV m, revision, data (deflated JSON), nowMs, (key, value)… */
-export const ACCEPT = `
+export const ACCEPT = `${PROGRESS_LUA}
 local acc = tonumber(redis.call('HGET', KEYS[1], 'acc') or '0')
 local rev = tonumber(ARGV[2])
 if rev == acc then return {'duplicate', tostring(acc)} end
@@ -24,9 +38,14 @@ else
 end
 redis.call('HDEL', KEYS[1], 'dead')
 redis.call('SET', KEYS[2], ARGV[3])
+local pending = redis.call('LRANGE', KEYS[3], 0, -1)
 for i = 5, #ARGV, 2 do
   if redis.call('SISMEMBER', KEYS[4], ARGV[i]) == 0 then
-    redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+    local element = ARGV[i] .. '|' .. ARGV[i + 1]
+    local at = nil
+    for j, v in ipairs(pending) do if progressKey(v) == ARGV[i] then at = j end end
+    -- The same step sent again before delivery: its latest content wins.
+    if at then redis.call('LSET', KEYS[3], at - 1, element) else redis.call('RPUSH', KEYS[3], element) end
   end
 end
 redis.call('ZADD', KEYS[5], 'NX', ARGV[4], ARGV[1])
@@ -46,7 +65,7 @@ local holder = redis.call('GET', KEYS[4])
 if holder and holder ~= ARGV[1] then return {0, redis.call('PTTL', KEYS[4])} end
 redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[2])
 local h = redis.call('HMGET', KEYS[1], 'acc', 'del', 'known', 'dead', 'att')
-return {1, h[1] or '0', h[2] or '0', h[3] or '0', h[4] or '', h[5] or '0', redis.call('GET', KEYS[2]) or '', redis.call('HGETALL', KEYS[3])}
+return {1, h[1] or '0', h[2] or '0', h[3] or '0', h[4] or '', h[5] or '0', redis.call('GET', KEYS[2]) or '', redis.call('LRANGE', KEYS[3], 0, -1)}
 `;
 
 /** KEYS lease; ARGV token, leaseMs. Extends the lease only while it is still ours. */
@@ -70,7 +89,7 @@ return 0
  * attempt, release, wait for the next), hold (release and wait without counting: the gateway held the
  * call back), rejected (dead-letter and go on), exhausted (dead-letter and stop).
  */
-export const SETTLE = `
+export const SETTLE = `${PROGRESS_LUA}
 local m, mode = ARGV[1], ARGV[6]
 if ARGV[3] ~= '' then
   local rev = tonumber(ARGV[3])
@@ -87,13 +106,18 @@ if ARGV[3] ~= '' then
   end
 end
 local n = tonumber(ARGV[11])
+local drop = {}
 for i = 12, 11 + n do
-  redis.call('HDEL', KEYS[2], ARGV[i])
+  drop[ARGV[i]] = true
   redis.call('SADD', KEYS[3], ARGV[i])
 end
 local at = 12 + n
-local removed = tonumber(ARGV[at])
-for i = at + 1, at + removed do redis.call('HDEL', KEYS[2], ARGV[i]) end
+for i = at + 1, at + tonumber(ARGV[at]) do drop[ARGV[i]] = true end
+if next(drop) then
+  for _, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    if drop[progressKey(v)] then redis.call('LREM', KEYS[2], 1, v) end
+  end
+end
 
 local function releaseLease()
   if redis.call('GET', KEYS[4]) == ARGV[2] then redis.call('DEL', KEYS[4]) end
@@ -135,9 +159,8 @@ if del < acc and dead ~= acc then
   if st == 'retrying' then redis.call('HSET', KEYS[1], 'st', 'pending') end
   return 0
 end
-for _, v in ipairs(redis.call('HVALS', KEYS[2])) do
-  local sep = string.find(v, '|', 1, true)
-  if tonumber(string.sub(v, 1, sep - 1)) <= del then
+for _, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if progressRevision(v) <= del then
     if st == 'retrying' then redis.call('HSET', KEYS[1], 'st', 'pending') end
     return 0
   end
@@ -153,15 +176,17 @@ return 1
  * Puts a dead letter back to work. KEYS d, progress, progressAcked, dlIndex, dlHash, lag, replayLog
  * ARGV letterId, nowMs, replayRecordJson. → {-1} unknown id, else {1, generation to enqueue or 0}.
  */
-export const REPLAY = `
+export const REPLAY = `${PROGRESS_LUA}
 local raw = redis.call('HGET', KEYS[5], ARGV[1])
 if not raw then return {-1, 0} end
 local letter = cjson.decode(raw)
 redis.call('HDEL', KEYS[5], ARGV[1])
 redis.call('ZREM', KEYS[4], ARGV[1])
 if letter.kind == 'progress' and letter.items then
+  local present = {}
+  for _, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do present[progressKey(v)] = true end
   for _, kv in ipairs(letter.items) do
-    if redis.call('SISMEMBER', KEYS[3], kv[1]) == 0 then redis.call('HSET', KEYS[2], kv[1], kv[2]) end
+    if redis.call('SISMEMBER', KEYS[3], kv[1]) == 0 and not present[kv[1]] then redis.call('RPUSH', KEYS[2], kv[2]) end
   end
 end
 if letter.kind == 'dossier' and redis.call('HGET', KEYS[1], 'dead') == letter.r then

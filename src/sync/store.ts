@@ -109,7 +109,7 @@ export class SyncStore {
     const [[, h], [, pending]] = (await this.redis
       .multi()
       .hmget(this.keys.dossier(m), 'acc', 'del', 'st', 'att', 'err', 'dat')
-      .hlen(this.keys.progress(m))
+      .llen(this.keys.progress(m))
       .exec()) as [[null, (string | null)[]], [null, number]];
     const [acc, del, st, att, err, dat] = h;
     if (acc === null || acc === undefined) return null;
@@ -132,11 +132,7 @@ export class SyncStore {
     if (r[0] === 0) return { busyMs: Number(r[1]) };
     const [, acc, del, known, dead, att, data, flat] = r as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer[]];
     const progress: PendingProgress[] = [];
-    for (let i = 0; i < flat.length; i += 2) {
-      const raw = flat[i + 1]!.toString('utf8');
-      const sep = raw.indexOf('|');
-      progress.push({ key: flat[i]!.toString('utf8'), revision: Number(raw.slice(0, sep)), item: JSON.parse(raw.slice(sep + 1)) as ProgressItem, raw });
-    }
+    for (const element of flat) progress.push(parseProgressElement(element.toString('utf8')));
     return {
       accepted: Number(acc.toString()),
       delivered: Number(del.toString()),
@@ -254,6 +250,14 @@ export class SyncStore {
     const raws = await this.redis.lrange(this.keys.replayLog, 0, limit - 1);
     return raws.map((r) => JSON.parse(r) as ReplayRecord);
   }
+}
+
+/** `ThoiDiemXuLy|TrangThai|revision|item JSON` (see scripts.ts). */
+function parseProgressElement(raw: string): PendingProgress {
+  const a = raw.indexOf('|');
+  const b = raw.indexOf('|', a + 1);
+  const c = raw.indexOf('|', b + 1);
+  return { key: raw.slice(0, b), revision: Number(raw.slice(b + 1, c)), item: JSON.parse(raw.slice(c + 1)) as ProgressItem, raw };
 }
 
 function newLetterId(): string {
