@@ -4,6 +4,7 @@ import { chunk, compareProgress, progressItemKey } from '../src/domain/dossier.j
 import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, parseBirthDate } from '../src/domain/identifiers.js';
 import { retryDelayMs, expectedRetryWindowMs } from '../src/sync/backoff.js';
 import { SlidingStats } from '../src/resilience/stats.js';
+import { packDossier, unpackDossier } from '../src/sync/compression.js';
 import { jsonDepth } from '../src/http/body.js';
 
 describe('citizen ID (CCCD)', () => {
@@ -98,5 +99,14 @@ describe('infrastructure helpers', () => {
   it('measures JSON depth without recursion, ignoring brackets in strings', () => {
     expect(jsonDepth('{"a":[1,{"b":"[[[["}]}')).toBe(3);
     expect(jsonDepth('['.repeat(100_000))).toBe(100_000);
+  });
+});
+
+describe('stored dossier format', () => {
+  it('round-trips any JSON text, and refuses an unknown format', () => {
+    for (const text of ['{}', JSON.stringify({ MaHoSo: 'x', Unknown: 'ü'.repeat(5000), n: 12345678901234567890 })]) {
+      expect(unpackDossier(packDossier(text))).toBe(text);
+    }
+    expect(() => unpackDossier(Buffer.from([9, 1, 2]))).toThrow(/unknown stored dossier format/);
   });
 });

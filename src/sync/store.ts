@@ -3,7 +3,6 @@
  * change goes through one Lua script (scripts.ts); this class only shapes arguments and answers.
  */
 import { randomBytes } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import type { DeadLetter } from '../domain/dead-letter.js';
 import {
@@ -13,6 +12,7 @@ import {
   type DossierSyncStatus,
   type ProgressItem,
 } from '../domain/dossier.js';
+import { packDossier, unpackDossier } from './compression.js';
 import { SyncKeys } from './keys.js';
 import { ACCEPT, BEGIN, RECONCILE, RELEASE, RENEW, REPLAY, SETTLE } from './scripts.js';
 
@@ -95,8 +95,7 @@ export class SyncStore {
   async accept(rev: DossierRevision, nowMs = Date.now()): Promise<{ outcome: 'accepted' | 'duplicate' | 'stale'; current: number; generation: number }> {
     const m = rev.dossier.MaHoSo;
     const k = this.keys;
-    // Dossier data is stored deflated: it is most of what a waiting revision costs in Redis.
-    const args: Array<string | Buffer> = [m, String(rev.revision), deflateRawSync(JSON.stringify(rev.dossier), { level: 1 }), String(nowMs)];
+    const args: Array<string | Buffer> = [m, String(rev.revision), packDossier(JSON.stringify(rev.dossier)), String(nowMs)];
     for (const item of rev.progress) args.push(progressItemKey(item), `${rev.revision}|${JSON.stringify(item)}`);
     const [outcome, value] = await this.redis.gwAccept(
       k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, ...args,
@@ -139,7 +138,7 @@ export class SyncStore {
       knownToPortal: known.toString() === '1',
       deadRevision: dead.length === 0 ? null : Number(dead.toString()),
       attempts: Number(att.toString()),
-      data: data.length === 0 ? '' : inflateRawSync(data).toString('utf8'),
+      data: data.length === 0 ? '' : unpackDossier(data),
       progress,
     };
   }

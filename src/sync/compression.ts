@@ -1,0 +1,34 @@
+/**
+ * Dossier data at rest in Redis: deflated with a preset dictionary of the portal's field names and
+ * the words dossiers repeat, because a waiting revision's data is most of what it costs in Redis.
+ * The dictionary is part of the stored format: never change it in place; add a new version byte.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+
+const FIELDS = [
+  'MaHoSo', 'MaTTHC', 'TenTTHC', 'MaLinhVuc', 'TenLinhVuc', 'KenhThucHien', 'ChuHoSo', 'LoaiDoiTuong', 'MaDoiTuong',
+  'SoGiayToChuHoSo', 'DinhDanhCHS', 'LoaiDinhDanh', 'SoDinhDanh', 'TaiKhoanDuocXacThucVoiVNeID', 'SoDienThoai', 'Email', 'Fax',
+  'TrichYeuHoSo', 'SoBienNhan', 'NoiNopHoSo', 'NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayTra', 'NgayTuChoi',
+  'NgayKetThucXuLy', 'TrangThaiHoSo', 'DonViXuLy', 'HinhThuc', 'ThongTinKhac', 'ThongTinTra', 'DuocThanhToanTrucTuyen',
+  'HoSoCoThanhPhanSoHoa', 'DSKetNoiCSDL', 'MaCSDL', 'TaiLieuNop', 'TepDinhKemId', 'TenTepDinhKem', 'MaThanhPhanHoSo',
+  'DuongDanTaiTepTin', 'DanhSachLePhi', 'TenPhiLePhi', 'MaPhiLePhi', 'HinhThucThu', 'Gia', 'LoaiPhiLePhi',
+  'DanhSachTepDinhKemKhac', 'DanhSachHoSoBoSung', 'DanhSachGiayToKetQua', 'GhiChu',
+];
+const WORDS = [
+  'Ủy ban nhân dân', 'UBND', 'thành phố Hà Nội', 'quận', 'huyện', 'phường', 'xã', 'thị xã', 'Sở', 'Phòng', 'Cấp giấy phép',
+  'giấy chứng nhận', 'đăng ký', 'Đề nghị cấp', 'hồ sơ', 'Lệ phí', 'Phí', 'xây dựng', 'nhà ở', 'đất đai', 'kinh doanh', 'hộ tịch',
+  'https://dichvucong.', '.gov.vn/files/', '.pdf', '.H26-', '000.00.', 'Nguyễn', 'Trần', 'Lê', 'Phạm', 'Văn', 'Thị',
+];
+
+const DICTIONARY_V1 = Buffer.from(WORDS.join(' ') + FIELDS.map((f) => `"${f}":`).join(''), 'utf8');
+const V1 = 0x01;
+
+export function packDossier(json: string): Buffer {
+  const body = deflateRawSync(json, { level: 6, dictionary: DICTIONARY_V1 });
+  return Buffer.concat([Buffer.of(V1), body]);
+}
+
+export function unpackDossier(stored: Buffer): string {
+  if (stored[0] !== V1) throw new Error(`unknown stored dossier format ${stored[0]}`);
+  return inflateRawSync(stored.subarray(1), { dictionary: DICTIONARY_V1 }).toString('utf8');
+}
