@@ -45,6 +45,8 @@ function redisClient(url: string, blocking: boolean, logger: Logger, name: strin
     connectionName: name,
     // Workers must wait out a Redis restart; the API must answer 503 instead of hanging.
     maxRetriesPerRequest: blocking ? null : 2,
+    // Commands issued in the same tick by concurrent requests go out in one write.
+    enableAutoPipelining: !blocking,
     enableOfflineQueue: true,
     connectTimeout: 5_000,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
