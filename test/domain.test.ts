@@ -5,6 +5,7 @@ import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, parseBirthDate } from
 import { retryDelayMs, expectedRetryWindowMs } from '../src/sync/backoff.js';
 import { SlidingStats } from '../src/resilience/stats.js';
 import { packDossier, unpackDossier } from '../src/sync/compression.js';
+import { createLogger } from '../src/logger.js';
 import { jsonDepth } from '../src/http/body.js';
 
 describe('citizen ID (CCCD)', () => {
@@ -108,5 +109,16 @@ describe('stored dossier format', () => {
       expect(unpackDossier(packDossier(text))).toBe(text);
     }
     expect(() => unpackDossier(Buffer.from([9, 1, 2]))).toThrow(/unknown stored dossier format/);
+  });
+});
+
+describe('logs', () => {
+  it('redact identifiers, names, sessions and keys wherever they appear', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', 'test', { write: (line: string) => void lines.push(line) });
+    log.info({ idNumber: '001099012345', query: { SoDinhDanh: '001099012345', HoVaTen: 'Nguyễn Văn An' }, session: 's3cr3t', req: { headers: { authorization: 'Bearer k' } } }, 'lookup');
+    const out = lines.join('');
+    for (const secret of ['001099012345', 'Nguyễn Văn An', 's3cr3t', 'Bearer k']) expect(out).not.toContain(secret);
+    expect(out).toContain('[redacted]');
   });
 });

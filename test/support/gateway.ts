@@ -50,9 +50,9 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator } = {},
+  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator; prefix?: string } = {},
 ): Promise<TestGateway> {
-  const prefix = uniquePrefix('gw');
+  const prefix = options.prefix ?? uniquePrefix('gw');
   const portal = options.portalSim ?? (await startDvcqgSimulator({ port: 0, seed: 7, ...options.portal }));
   const citizens = await startDancuSimulator({ port: 0, seed: 7 });
   const businesses = await startDkdnSimulator({ port: 0, seed: 7 });
