@@ -4,8 +4,8 @@
  * with one line saying how to get one.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 
 export interface RedisHandle {
   url: string;
@@ -26,16 +26,6 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function ensureRedis(url = 'redis://127.0.0.1:6379'): Promise<RedisHandle> {
   if (await answers(url)) return { url, started: false, stop: async () => undefined };

@@ -3,11 +3,11 @@
  * gateway: JSON output is the API's, human output is tables, and failures are one line with exit code 1.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDossier } from '../adapters/dvcqg/index.js';
 import { KEYS, api, startTestGateway, waitFor, type TestGateway } from './support/gateway.js';
+import { freePort as closedPort } from '../scripts/free-port.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -37,16 +37,6 @@ function cli(args: string[], options: { key?: string | null; url?: string } = {}
 }
 
 /** A loopback port nothing listens on (fetch refuses the well-known "bad" ports such as 1). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function makeDeadLetter(m: string): Promise<void> {
   t.portal.setFaults({ rejectMaHoSo: [m], rejectErrorCode: 9, rejectMessage: 'Dữ liệu hồ sơ không hợp lệ' });

@@ -4,24 +4,16 @@
  * and every step.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDossier, sampleProgress, startDvcqgSimulator, type DvcqgSimulator } from '../adapters/dvcqg/index.js';
 import { KEYS, api, clientsFile, waitFor } from './support/gateway.js';
 import { redisUrl, testRedis, uniquePrefix } from './support/redis.js';
+import { freePort } from '../scripts/free-port.js';
 
 const prefix = uniquePrefix('crash');
 let portal: DvcqgSimulator;
 const children: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();

@@ -3,9 +3,10 @@
  * process, so that the system measured does not share an event loop with the load generator.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { httpTarget, send, closeTarget } from './http-client.js';
+import { freePort } from '../../scripts/free-port.js';
+export { freePort };
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,16 +34,6 @@ export interface NodeChildOptions {
   label?: string;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts `node [nodeArgs] --import tsx <script>` on a free port (given as PORT) and waits until it answers. */
 export async function startNodeChild(options: NodeChildOptions): Promise<NodeChild> {
