@@ -142,6 +142,7 @@ describe('alerts from the portal and the sync state', () => {
       feeding = false;
       await feeder;
     }
+    console.log('DEBUG', JSON.stringify(hook.deliveries.map((d) => [Date.now() % 100000, d.body.alert.rule, d.body.alert.state, d.body.alert.value, d.body.alert.since.slice(14)])));
     const { firing } = await alerts(t);
     expect(firing.find((a) => a.rule === 'sync_lag')).toMatchObject({ subject: 'dossier-sync', severity: 'warning', state: 'firing', threshold: 1 });
     expect(firing.find((a) => a.rule === 'backlog_growing')).toMatchObject({ subject: 'dossier-sync', severity: 'warning', state: 'firing', threshold: 1 });

@@ -65,7 +65,8 @@ export class SyncWorker {
       lockDuration: 15_000,
       stalledInterval: 5_000,
       maxStalledCount: 20,
-      removeOnComplete: { count: 0 },
+      // A few recent completions stay visible to ops (counts, bull-board); ids are never reused.
+      removeOnComplete: { count: 1_000, age: 3_600 },
       removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
     });
