@@ -93,6 +93,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   const store = new SyncStore(redis, config.queuePrefix);
   const queue = createSyncQueue(workerRedis, config.queuePrefix);
+  // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
+  queue.on('error', () => undefined);
   const sync = new SyncService({
     store,
     queue,

@@ -42,6 +42,8 @@ export class AlertEngine {
   private readonly history: Alert[] = [];
   private readonly backlog: Array<{ at: number; value: number }> = [];
   private readonly deadLetters: Array<{ at: number; value: number }> = [];
+  /** When each upstream's circuit was first seen away from closed (a failed trial re-opens it with a new openedAt). */
+  private readonly openSince = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private webhookChain: Promise<void> = Promise.resolve();
 
@@ -129,7 +131,12 @@ export class AlertEngine {
     });
 
     for (const u of ops.upstreams()) {
-      const openFor = u.circuit !== 'closed' && u.openedAt ? (now - Date.parse(u.openedAt)) / 1000 : 0;
+      // Counted from when the circuit left closed, not from its latest opening: with the upstream still down
+      // every trial call re-opens it, so openedAt never gets older than the open time (30 s by default).
+      if (u.circuit === 'closed') this.openSince.delete(u.name);
+      else if (!this.openSince.has(u.name)) this.openSince.set(u.name, u.openedAt ? Math.min(now, Date.parse(u.openedAt)) : now);
+      const since = this.openSince.get(u.name);
+      const openFor = since === undefined ? 0 : (now - since) / 1000;
       out.push({
         rule: 'circuit_open',
         subject: u.name,
@@ -225,8 +232,9 @@ function growingSince(samples: Array<{ at: number; value: number }>, now: number
   }
   samples.push({ at: now, value });
   while (samples.length > 2 && samples[0]!.at < now - 4 * windowMs) samples.shift();
-  // Growing: the backlog now exceeds every earlier sample's value since the stretch began to rise.
+  // The stretch: the samples before this one that never went down. Growing: the backlog is above where the stretch
+  // began. A plateau (no new work between two evaluations) keeps the stretch; only a fall ends it.
   let start = samples.length - 1;
-  while (start > 0 && samples[start - 1]!.value < value && samples[start - 1]!.value <= samples[start]!.value) start--;
-  return (now - samples[start]!.at) / 1000;
+  while (start > 0 && samples[start - 1]!.value <= samples[start]!.value) start--;
+  return samples[start]!.value < value ? (now - samples[start]!.at) / 1000 : 0;
 }
