@@ -39,63 +39,76 @@ function plan(m: string, revisions: number, stepsPerRevision: number[]): Sent[] 
 
 describe('delivery under portal faults', () => {
   it('ends with the latest data, every accepted step once and in order, never a regression', async () => {
-    const scenario = fc.sample(
-      fc.array(fc.record({ revisions: fc.integer({ min: 1, max: 5 }), steps: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 5, maxLength: 5 }) }), {
-        minLength: 12,
-        maxLength: 12,
+    let run = 0;
+    const scenarios = fc.array(
+      fc.record({ revisions: fc.integer({ min: 1, max: 5 }), steps: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 5, maxLength: 5 }) }),
+      { minLength: 4, maxLength: 8 },
+    );
+    await fc.assert(
+      fc.asyncProperty(scenarios, fc.integer(), fc.func(fc.boolean()), async (scenario, shuffleSeed, resend) => {
+        await deliverUnderFaults(`F${run++}`, scenario, shuffleSeed, (i) => resend(i));
       }),
-      { numRuns: 1, seed: 20261129 },
-    )[0]!;
-    const dossiers = scenario.map((s, i) => ({ m: `000.00.01.H26-261129-F${i}`, sends: plan(`000.00.01.H26-261129-F${i}`, s.revisions, s.steps) }));
-    // Every revision once, some twice (retries), in a shuffled order.
-    const sends = dossiers.flatMap((d) => d.sends.flatMap((s) => (s.revision % 2 === 0 ? [{ d, s }, { d, s }] : [{ d, s }])));
-    fc.sample(fc.shuffledSubarray(sends, { minLength: sends.length, maxLength: sends.length }), { numRuns: 1, seed: 7 })[0]!.forEach((v, i) => (sends[i] = v));
-
-    t.portal.setFaults({ errorRate: 0.15, hangRate: 0.03, resetRate: 0.05, malformedRate: 0.05, rateLimitRate: 0.05, retryAfterSeconds: 0 });
-    const expiry = setInterval(() => t.portal.expireSessions(), 300);
-    const accepted = new Map<string, Sent[]>();
-    try {
-      for (let i = 0; i < sends.length; i += 6) {
-        await Promise.all(
-          sends.slice(i, i + 6).map(async ({ d, s }) => {
-            const body = { revision: s.revision, dossier: sampleDossier(d.m, { GhiChu: `rev-${s.revision}` }), progress: s.progress };
-            const r = await api(t.url, 'PUT', `/v1/dossiers/${d.m}`, { key: KEYS.sync, body });
-            expect([200, 202]).toContain(r.status);
-            if (r.body.outcome === 'accepted') accepted.set(d.m, [...(accepted.get(d.m) ?? []), s]);
-          }),
-        );
-      }
-      await new Promise((r) => setTimeout(r, 1_500));
-      t.portal.resetFaults();
-      for (const d of dossiers) {
-        const top = Math.max(...d.sends.map((s) => s.revision));
-        await waitFor(`delivery of ${d.m}`, async () => {
-          const s = (await api(t.url, 'GET', `/v1/dossiers/${d.m}`, { key: KEYS.sync })).body;
-          return s.state === 'delivered' && s.deliveredRevision === top && s.pendingProgress === 0;
-        }, 60_000);
-      }
-    } finally {
-      clearInterval(expiry);
-    }
-
-    const calls = t.portal.calls();
-    for (const d of dossiers) {
-      const top = Math.max(...d.sends.map((s) => s.revision));
-      expect(t.portal.dossier(d.m)?.GhiChu).toBe(`rev-${top}`);
-      const history = t.portal.history(d.m).map((h) => Number(String(h.dossier.GhiChu).slice(4)));
-      expect(history).toEqual([...history].sort((a, b) => a - b));
-      const expected = (accepted.get(d.m) ?? []).flatMap((s) => s.progress).map((p) => p.ThoiDiemXuLy);
-      const got = t.portal.progress(d.m).map((p) => String(p.ThoiDiemXuLy));
-      expect(got).toEqual([...expected].sort());
-      // No step reached the portal before the dossier itself did.
-      const firstProgress = calls.find((c) => c.service === 'CapNhatTienDoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
-      const firstData = calls.find((c) => c.service === 'DongBoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
-      if (firstProgress) expect(firstData!.seq).toBeLessThan(firstProgress.seq);
-    }
-    expect(calls.filter((c) => c.service === 'DongBoHoSoMC').every((c) => c.maHoSo.length === 1)).toBe(true);
-    expect(calls.some((c) => c.fault !== null)).toBe(true);
+      { numRuns: 3, seed: 20261129, endOnFailure: true },
+    );
   });
 });
+
+async function deliverUnderFaults(
+  tag: string,
+  scenario: Array<{ revisions: number; steps: number[] }>,
+  shuffleSeed: number,
+  resend: (i: number) => boolean,
+): Promise<void> {
+  const dossiers = scenario.map((s, i) => ({ m: `000.00.01.H26-261129-${tag}-${i}`, sends: plan(`000.00.01.H26-261129-${tag}-${i}`, s.revisions, s.steps) }));
+  // Every revision once, some twice (retries by the source), in a shuffled order.
+  const sends = dossiers.flatMap((d) => d.sends.flatMap((s, i) => (resend(i) ? [{ d, s }, { d, s }] : [{ d, s }])));
+  const order = fc.sample(fc.shuffledSubarray(sends, { minLength: sends.length, maxLength: sends.length }), { numRuns: 1, seed: shuffleSeed })[0]!;
+
+  t.portal.setFaults({ errorRate: 0.15, hangRate: 0.03, resetRate: 0.05, malformedRate: 0.05, rateLimitRate: 0.05, retryAfterSeconds: 0 });
+  const expiry = setInterval(() => t.portal.expireSessions(), 300);
+  const accepted = new Map<string, Sent[]>();
+  try {
+    for (let i = 0; i < order.length; i += 6) {
+      await Promise.all(
+        order.slice(i, i + 6).map(async ({ d, s }) => {
+          const body = { revision: s.revision, dossier: sampleDossier(d.m, { GhiChu: `rev-${s.revision}` }), progress: s.progress };
+          const r = await api(t.url, 'PUT', `/v1/dossiers/${d.m}`, { key: KEYS.sync, body });
+          expect([200, 202]).toContain(r.status);
+          if (r.body.outcome === 'accepted') accepted.set(d.m, [...(accepted.get(d.m) ?? []), s]);
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    t.portal.resetFaults();
+    for (const d of dossiers) {
+      const top = Math.max(...d.sends.map((s) => s.revision));
+      await waitFor(`delivery of ${d.m}`, async () => {
+        const s = (await api(t.url, 'GET', `/v1/dossiers/${d.m}`, { key: KEYS.sync })).body;
+        return s.state === 'delivered' && s.deliveredRevision === top && s.pendingProgress === 0;
+      }, 60_000);
+    }
+  } finally {
+    clearInterval(expiry);
+    t.portal.resetFaults();
+  }
+
+  const calls = t.portal.calls();
+  for (const d of dossiers) {
+    const top = Math.max(...d.sends.map((s) => s.revision));
+    expect(t.portal.dossier(d.m)?.GhiChu).toBe(`rev-${top}`);
+    const history = t.portal.history(d.m).map((h) => Number(String(h.dossier.GhiChu).slice(4)));
+    expect(history).toEqual([...history].sort((a, b) => a - b));
+    const expected = (accepted.get(d.m) ?? []).flatMap((s) => s.progress).map((p) => p.ThoiDiemXuLy);
+    const got = t.portal.progress(d.m).map((p) => String(p.ThoiDiemXuLy));
+    expect(got).toEqual([...expected].sort());
+    // No step reached the portal before the dossier itself did.
+    const firstProgress = calls.find((c) => c.service === 'CapNhatTienDoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
+    const firstData = calls.find((c) => c.service === 'DongBoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
+    if (firstProgress) expect(firstData!.seq).toBeLessThan(firstProgress.seq);
+  }
+  expect(calls.filter((c) => c.service === 'DongBoHoSoMC').every((c) => c.maHoSo.length === 1)).toBe(true);
+  expect(calls.some((c) => c.fault !== null)).toBe(true);
+}
 
 describe('dead letters', () => {
   it('a rejected dossier becomes a dead letter with the portal reason, and a replay delivers it', async () => {
