@@ -5,7 +5,7 @@ import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, parseBirthDate } from
 import { retryDelayMs, expectedRetryWindowMs } from '../src/sync/backoff.js';
 import { SlidingStats } from '../src/resilience/stats.js';
 import { packDossier, unpackDossier } from '../src/sync/compression.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, requestContext } from '../src/logger.js';
 import { jsonDepth } from '../src/http/body.js';
 
 describe('citizen ID (CCCD)', () => {
@@ -120,5 +120,14 @@ describe('logs', () => {
     const out = lines.join('');
     for (const secret of ['001099012345', 'Nguyễn Văn An', 's3cr3t', 'Bearer k']) expect(out).not.toContain(secret);
     expect(out).toContain('[redacted]');
+  });
+
+  it('carry the request id of the request they are written for', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', 'test', { write: (line: string) => void lines.push(line) });
+    requestContext.run({ reqId: 'req-42' }, () => log.warn('inside'));
+    log.warn('outside');
+    expect(JSON.parse(lines[0]!).reqId).toBe('req-42');
+    expect(JSON.parse(lines[1]!).reqId).toBeUndefined();
   });
 });

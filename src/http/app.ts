@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
+import { requestContext } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import { MAX_BODY_BYTES, UnsupportedMediaType } from './body.js';
 import { problem, problemFor, sendProblem } from './problem.js';
@@ -42,7 +43,7 @@ export function createApp(deps: AppDeps): express.Express {
         'request',
       );
     });
-    next();
+    requestContext.run({ reqId: id }, next);
   });
 
   // Bodies are read raw and decoded strictly by the routes (see body.ts).
