@@ -67,6 +67,8 @@ export interface SyncConfig {
   reconcileIntervalMs: number;
   /** The longest a shutdown waits for deliveries in flight. */
   shutdownGraceMs: number;
+  /** How long a delivered dossier's sync state is remembered, in days; 0 keeps it forever. */
+  stateRetentionDays: number;
 }
 
 export interface AlertConfig {
@@ -200,6 +202,7 @@ export function loadConfig(source: Env = process.env): Config {
       leaseMs: env.int('SYNC_LEASE_MS', 20_000, { min: 1_000 }),
       reconcileIntervalMs: env.int('SYNC_RECONCILE_INTERVAL_MS', 10_000, { min: 100 }),
       shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 15_000, { min: 0 }),
+      stateRetentionDays: env.int('SYNC_STATE_RETENTION_DAYS', 180, { min: 0 }),
     },
     audit: {
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 90, { min: 1 }),

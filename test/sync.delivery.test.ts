@@ -130,3 +130,25 @@ describe('the reconciler', () => {
     expect(new Set([...a.missing, ...b.missing, ...c.missing].map((x) => x.maHoSo)).size).toBe(5);
   });
 });
+
+describe('what a delivered dossier leaves in Redis', () => {
+  it('drops the data copy once delivered, and forgets the state after the retention period', async () => {
+    const prefix = uniquePrefix('retention');
+    const r = testRedis(prefix);
+    try {
+      const kept = new SyncStore(r.redis, prefix, 3_600);
+      await kept.accept({ revision: 1, dossier: sampleDossier(M), progress: [sampleProgress(M, '20261129080000', 2)] });
+      expect(await deliverRound({ ...deps, store: kept }, { maHoSo: M, token: 'w1' })).toEqual({ kind: 'done' });
+      expect(await r.redis.exists(kept.keys.data(M))).toBe(0);
+      const ttl = await r.redis.ttl(kept.keys.dossier(M));
+      expect(ttl).toBeGreaterThan(3_000);
+      expect(ttl).toBeLessThanOrEqual(3_600);
+      // New work makes the dossier permanent again until it is delivered.
+      await kept.accept({ revision: 2, dossier: sampleDossier(M), progress: [] });
+      expect(await r.redis.ttl(kept.keys.dossier(M))).toBe(-1);
+      expect(await kept.status(M)).toMatchObject({ acceptedRevision: 2, deliveredRevision: 1, state: 'pending' });
+    } finally {
+      await r.cleanup();
+    }
+  });
+});

@@ -37,6 +37,8 @@ else
   redis.call('HSET', KEYS[1], 'acc', ARGV[2], 'acat', ARGV[4], 'st', 'pending', 'att', 0)
 end
 redis.call('HDEL', KEYS[1], 'dead')
+redis.call('PERSIST', KEYS[1])
+redis.call('PERSIST', KEYS[4])
 redis.call('SET', KEYS[2], ARGV[3])
 local pending = redis.call('LRANGE', KEYS[3], 0, -1)
 for i = 5, #ARGV, 2 do
@@ -82,9 +84,10 @@ return 0
 
 /**
  * Records what one delivery round achieved, and how it ended.
- * KEYS d, progress, progressAcked, lease, lag, dlIndex, dlHash, dlSeq
+ * KEYS d, progress, progressAcked, lease, lag, dlIndex, dlHash, dlSeq, data
  * ARGV 1 m, 2 token, 3 ackedRevision|'', 4 nowIso, 5 readAtMs, 6 mode, 7 errorJson|'',
- *      8 failedDossierRevision|'', 9 letterId|'', 10 letterJson|'', 11 nAcked, acked keys…, nRemoved, removed keys…
+ *      8 failedDossierRevision|'', 9 letterId|'', 10 letterJson|'', 11 retentionSeconds (0: forever),
+ *      12 nAcked, acked keys…, nRemoved, removed keys…
  * mode: commit (finish if nothing is left; 1 = finished, 0 = more work arrived), retry (count a failed
  * attempt, release, wait for the next), hold (release and wait without counting: the gateway held the
  * call back), rejected (dead-letter and go on), exhausted (dead-letter and stop).
@@ -105,13 +108,13 @@ if ARGV[3] ~= '' then
     redis.call('ZADD', KEYS[5], 'XX', ARGV[5], m)
   end
 end
-local n = tonumber(ARGV[11])
+local n = tonumber(ARGV[12])
 local drop = {}
-for i = 12, 11 + n do
+for i = 13, 12 + n do
   drop[ARGV[i]] = true
   redis.call('SADD', KEYS[3], ARGV[i])
 end
-local at = 12 + n
+local at = 13 + n
 for i = at + 1, at + tonumber(ARGV[at]) do drop[ARGV[i]] = true end
 if next(drop) then
   for _, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
@@ -167,6 +170,14 @@ for _, v in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
 end
 if st ~= 'dead' then redis.call('HSET', KEYS[1], 'st', 'delivered') end
 redis.call('ZREM', KEYS[5], m)
+-- The portal holds the latest data: the copy is no longer needed (a dead one is kept for its replay).
+if del >= acc then redis.call('DEL', KEYS[9]) end
+-- A finished dossier's state is kept for the retention period (to tell stale resends), then forgotten.
+local retention = tonumber(ARGV[11])
+if retention > 0 and st ~= 'dead' then
+  redis.call('EXPIRE', KEYS[1], retention)
+  redis.call('EXPIRE', KEYS[3], retention)
+end
 stopQueue()
 releaseLease()
 return 1

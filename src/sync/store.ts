@@ -76,7 +76,7 @@ export function defineSyncScripts(redis: Redis): void {
   redis.defineCommand('gwBegin', { numberOfKeys: 4, lua: BEGIN });
   redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW });
   redis.defineCommand('gwRelease', { numberOfKeys: 1, lua: RELEASE });
-  redis.defineCommand('gwSettle', { numberOfKeys: 8, lua: SETTLE });
+  redis.defineCommand('gwSettle', { numberOfKeys: 9, lua: SETTLE });
   redis.defineCommand('gwReplay', { numberOfKeys: 7, lua: REPLAY });
   redis.defineCommand('gwReconcile', { numberOfKeys: 1, lua: RECONCILE });
 }
@@ -85,7 +85,11 @@ export class SyncStore {
   readonly keys: SyncKeys;
   private readonly redis: ScriptedRedis;
 
-  constructor(redis: Redis, prefix: string) {
+  /**
+   * @param retentionSeconds how long a delivered dossier's state is remembered (to recognise stale
+   * resends and answer GET /v1/dossiers); 0 keeps it forever.
+   */
+  constructor(redis: Redis, prefix: string, private readonly retentionSeconds = 0) {
     defineSyncScripts(redis);
     this.redis = redis as unknown as ScriptedRedis;
     this.keys = new SyncKeys(prefix);
@@ -159,7 +163,7 @@ export class SyncStore {
     const acked = s.ackedProgress ?? [];
     const removed = s.removedProgress ?? [];
     const result = await this.redis.gwSettle(
-      k.dossier(m), k.progress(m), k.progressAcked(m), k.lease(m), k.lag, k.deadLetterIndex, k.deadLetters, k.deadLetterSeq,
+      k.dossier(m), k.progress(m), k.progressAcked(m), k.lease(m), k.lag, k.deadLetterIndex, k.deadLetters, k.deadLetterSeq, k.data(m),
       m,
       token,
       s.ackedRevision === undefined ? '' : String(s.ackedRevision),
@@ -170,6 +174,7 @@ export class SyncStore {
       s.failedDossierRevision === undefined ? '' : String(s.failedDossierRevision),
       letterId,
       letterJson,
+      String(this.retentionSeconds),
       String(acked.length),
       ...acked,
       String(removed.length),
