@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromPortalTimestamp, toPortalTimestamp } from '../src/domain/dates.js';
 import { chunk, compareProgress, progressItemKey } from '../src/domain/dossier.js';
 import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, parseBirthDate } from '../src/domain/identifiers.js';
-import { retryDelayMs, expectedRetryWindowMs } from '../src/sync/backoff.js';
+import { retryDelayMs, expectedRetryWindowMs } from '../src/resilience/backoff.js';
 import { SlidingStats } from '../src/resilience/stats.js';
 import { packDossier, unpackDossier } from '../src/sync/compression.js';
 import { createLogger, requestContext } from '../src/logger.js';

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { SyncConfig } from '../config.js';
 import type { NationalPortal } from '../ports/national-portal.js';
 import type { Metrics } from '../ops/metrics.js';
-import { retryDelayMs } from './backoff.js';
+import { retryDelayMs } from '../resilience/backoff.js';
 import { deliverRound } from './delivery.js';
 import { QUEUE_NAME, jobId } from './keys.js';
 import type { SyncStore } from './store.js';
