@@ -29,6 +29,28 @@ export default tseslint.config(
     },
   },
   {
+    // Only the HTTP layer knows express; only sync/ runs the queue (others may name its types).
+    files: ['src/**/*.ts'],
+    ignores: ['src/http/**', 'src/sync/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'express', message: 'Only src/http imports express.' },
+            { name: 'bullmq', message: 'Only src/sync uses the queue library; import its types with `import type`.', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/sync/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'express', message: 'Only src/http imports express.' }] }],
+    },
+  },
+  {
     files: ['scripts/**/*.ts', 'bench/**/*.ts', 'test/**/*.ts', 'adapters/**/simulator.ts', 'adapters/**/*.test.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },
