@@ -7,6 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { sampleDossier, sampleProgress } from '../adapters/dvcqg/index.js';
 import { FIXTURE_CITIZENS } from '../adapters/dancu-soap/fixtures/index.js';
 import { loadConfig } from '../src/config.js';
@@ -32,12 +33,13 @@ writeFileSync(
     { name: 'ops-staff', apiKey: KEY.ops, roles: ['ops'] },
   ]),
 );
+const prefix = `demo-${Date.now().toString(36)}`;
 const config = loadConfig({
   ...process.env,
   PORT: process.env.PORT ?? '8080',
   HOST: '127.0.0.1',
   REDIS_URL: redis.url,
-  QUEUE_PREFIX: `demo-${Date.now().toString(36)}`,
+  QUEUE_PREFIX: prefix,
   GATEWAY_CLIENTS_FILE: clients,
   DVCQG_AUTH_URL: sims.dvcqg.authUrl,
   DVCQG_API_URL: sims.dvcqg.apiUrl,
@@ -54,6 +56,18 @@ const config = loadConfig({
 });
 const gateway = await startGateway(config, { logger: createLogger(config.logLevel) });
 const base = `http://127.0.0.1:${gateway.port}`;
+
+/** The demo leaves nothing behind in a Redis it shares. */
+async function forgetDemoKeys(): Promise<void> {
+  const client = new Redis(redis.url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await client.unlink(...keys);
+  } while (cursor !== '0');
+  client.disconnect();
+}
 
 async function call(method: string, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, {
@@ -116,15 +130,18 @@ sims.dvcqg.setFaults({ down: false, rejectMaHoSo: ['000.00.01.H26-261129-9999'],
 await call('PUT', '/v1/dossiers/000.00.01.H26-261129-9999', KEY.sync, { revision: 1, dossier: sampleDossier('000.00.01.H26-261129-9999') });
 
 console.log('5. the portal is back: the backlog drains');
-for (let i = 0; i < 8; i++) {
+for (let i = 0; i < 20; i++) {
   await sleep(1500);
+  const q = ((await call('GET', '/v1/ops/queues', KEY.ops)).body.queues as Array<{ waiting: number; delayed: number; active: number }>)[0]!;
   await status(`   recovery, ${(i + 1) * 1.5} s`);
+  if (q.waiting + q.delayed + q.active === 0) break;
 }
 const letters = (await call('GET', '/v1/ops/dead-letters', KEY.ops)).body.items as Array<{ maHoSo: string; reason: { message: string } }>;
 for (const l of letters) console.log(`   dead letter: ${l.maHoSo} — ${l.reason.message}`);
 
 const stop = async () => {
   await gateway.stop();
+  await forgetDemoKeys();
   await sims.close();
   await redis.stop();
   process.exit(0);
