@@ -2,7 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CITIZENS } from '../adapters/dancu-soap/fixtures/index.js';
 import { sampleDossier } from '../adapters/dvcqg/index.js';
+import { Redis } from 'ioredis';
 import { KEYS, api, startTestGateway, waitFor, type TestGateway } from './support/gateway.js';
+import { redisUrl } from './support/redis.js';
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -31,5 +33,29 @@ describe('isolation between upstreams', () => {
     const outcomes = (await Promise.all(hanging)).map((r) => r.status);
     expect(outcomes.every((s) => s === 504 || s === 503)).toBe(true);
     t.citizens.resetFaults();
+  });
+});
+
+describe('citizen records cache, when enabled', () => {
+  it('serves a repeated lookup from a short-lived cache entry holding only the answer', async () => {
+    const g = await startTestGateway({ env: { DANCU_CACHE_TTL_SECONDS: '120' } });
+    try {
+      const q = FIXTURE_CITIZENS[0]!.query;
+      const path = `/v1/citizens/${q.idNumber}?hoVaTen=${encodeURIComponent(q.fullName)}&ngaySinh=${q.birthDate}`;
+      const first = await api(g.url, 'GET', path, { key: KEYS.lookup, headers: purpose });
+      const second = await api(g.url, 'GET', path, { key: KEYS.lookup, headers: purpose });
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.body.idNumber).toBe(q.idNumber);
+      expect(g.citizens.requests()).toHaveLength(1);
+      const redis = new Redis(redisUrl());
+      const [key] = await redis.keys(`${g.prefix}:cache:dancu:*`);
+      expect(key).toBeDefined();
+      // The key names a hash, never the ID number; the entry expires within the configured time.
+      expect(key).not.toContain(q.idNumber);
+      expect(await redis.ttl(key!)).toBeLessThanOrEqual(120);
+      redis.disconnect();
+    } finally {
+      await g.stop();
+    }
   });
 });
