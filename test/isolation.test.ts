@@ -1,4 +1,4 @@
-/** A failing upstream stays contained: its own timeout, bulkhead and circuit, nothing shared. */
+/** A failing upstream stays contained (its own timeout, bulkhead and circuit); the optional citizen cache stays small and short-lived. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CITIZENS } from '../adapters/dancu-soap/fixtures/index.js';
 import { sampleDossier } from '../adapters/dvcqg/index.js';
