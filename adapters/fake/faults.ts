@@ -64,3 +64,26 @@ export class FaultPlan {
     return new UpstreamTimeout(`${this.upstream} (fake): call ${why}`, { upstream: this.upstream, timeoutMs: this.timeoutMs });
   }
 }
+
+/** The failure controls every fake offers, over one FaultPlan. */
+export abstract class FakeWithFaults {
+  protected readonly faults: FaultPlan;
+
+  constructor(upstream: string, timeoutMs: number) {
+    this.faults = new FaultPlan(upstream, timeoutMs);
+  }
+
+  /** The next `times` calls fail with `error` (Infinity: until `clearFaults()`). */
+  failNext(error: Error, times = 1): void {
+    this.faults.failNext(error, times);
+  }
+
+  /** The next `times` calls are never answered: UpstreamTimeout when the caller's signal aborts. */
+  hangNext(times = 1): void {
+    this.faults.hangNext(times);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+}

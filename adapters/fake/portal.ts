@@ -8,7 +8,7 @@ import { UpstreamRejected } from '../../src/domain/errors.js';
 import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { dossierProblem, progressProblem } from '../dvcqg/simulator-portal.js';
-import { FaultPlan } from './faults.js';
+import { FakeWithFaults } from './faults.js';
 
 const UPSTREAM = 'dvcqg';
 
@@ -33,18 +33,17 @@ export interface FakePortalCall {
   outcome: string;
 }
 
-export class FakeNationalPortal implements NationalPortal {
+export class FakeNationalPortal extends FakeWithFaults implements NationalPortal {
   private readonly latest = new Map<string, PortalDossier>();
   private readonly synced: FakeSync[] = [];
   private readonly progressBy = new Map<string, ProgressItem[]>();
   private readonly log: FakePortalCall[] = [];
   private rejected = new Set<string>();
-  private readonly faults: FaultPlan;
   private readonly validate: boolean;
 
   constructor(options: FakePortalOptions = {}) {
+    super(UPSTREAM, options.timeoutMs ?? 10_000);
     this.validate = options.validate ?? true;
-    this.faults = new FaultPlan(UPSTREAM, options.timeoutMs ?? 10_000);
   }
 
   async syncDossier(dossier: PortalDossier, _options: { knownToPortal: boolean }, context?: CallContext): Promise<void> {
@@ -86,19 +85,8 @@ export class FakeNationalPortal implements NationalPortal {
     });
   }
 
-  /** The next `times` calls fail with `error` (Infinity: until `clearFaults()`). */
-  failNext(error: Error, times = 1): void {
-    this.faults.failNext(error, times);
-  }
 
-  /** The next `times` calls are never answered: UpstreamTimeout when the caller's signal aborts. */
-  hangNext(times = 1): void {
-    this.faults.hangNext(times);
-  }
 
-  clearFaults(): void {
-    this.faults.clear();
-  }
 
   /** DongBoHoSoMC of these dossiers is refused (error_code 9) from now on; replaces the previous set. */
   rejectMaHoSo(codes: Iterable<string>): void {

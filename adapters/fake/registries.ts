@@ -6,7 +6,7 @@ import { ValidationFailed } from '../../src/domain/errors.js';
 import type { BusinessRecord, CitizenRecord } from '../../src/domain/records.js';
 import type { CallContext } from '../../src/ports/call-context.js';
 import type { BusinessRegistry, CitizenQuery, CitizenRegistry, LookupPurpose } from '../../src/ports/registries.js';
-import { FaultPlan } from './faults.js';
+import { FakeWithFaults } from './faults.js';
 
 /** A citizen the fake knows, and a lookup that finds them (as an officer would type it). */
 export interface FakeCitizen {
@@ -29,15 +29,14 @@ export interface FakeLookup<Q> {
  * The population DB. Answers a citizen only when ID, full name (case, spacing and Unicode form aside)
  * and birth date all agree: `yyyyMMdd` the whole date, `yyyy` the year. Otherwise null.
  */
-export class FakeCitizenRegistry implements CitizenRegistry {
-  private readonly faults: FaultPlan;
+export class FakeCitizenRegistry extends FakeWithFaults implements CitizenRegistry {
   private readonly received: FakeLookup<CitizenQuery>[] = [];
 
   constructor(
     private readonly citizens: readonly FakeCitizen[],
     options: FakeRegistryOptions = {},
   ) {
-    this.faults = new FaultPlan('dancu', options.timeoutMs ?? 5_000);
+    super('dancu', options.timeoutMs ?? 5_000);
   }
 
   async findCitizen(query: CitizenQuery, purpose: LookupPurpose, context?: CallContext): Promise<CitizenRecord | null> {
@@ -53,19 +52,8 @@ export class FakeCitizenRegistry implements CitizenRegistry {
     return found ? { ...structuredClone(found.record), retrievedAt: new Date().toISOString() } : null;
   }
 
-  /** The next `times` calls fail with `error` (Infinity: until `clearFaults()`). */
-  failNext(error: Error, times = 1): void {
-    this.faults.failNext(error, times);
-  }
 
-  /** The next `times` calls are never answered: UpstreamTimeout when the caller's signal aborts. */
-  hangNext(times = 1): void {
-    this.faults.hangNext(times);
-  }
 
-  clearFaults(): void {
-    this.faults.clear();
-  }
 
   /** Every lookup that reached the fake, oldest first. */
   lookups(): FakeLookup<CitizenQuery>[] {
@@ -74,15 +62,14 @@ export class FakeCitizenRegistry implements CitizenRegistry {
 }
 
 /** The business registry: the record held under exactly this code, or null. */
-export class FakeBusinessRegistry implements BusinessRegistry {
-  private readonly faults: FaultPlan;
+export class FakeBusinessRegistry extends FakeWithFaults implements BusinessRegistry {
   private readonly received: FakeLookup<string>[] = [];
 
   constructor(
     private readonly businesses: ReadonlyMap<string, BusinessRecord>,
     options: FakeRegistryOptions = {},
   ) {
-    this.faults = new FaultPlan('dkdn', options.timeoutMs ?? 5_000);
+    super('dkdn', options.timeoutMs ?? 5_000);
   }
 
   async findBusiness(enterpriseCode: string, purpose: LookupPurpose, context?: CallContext): Promise<BusinessRecord | null> {
@@ -92,17 +79,8 @@ export class FakeBusinessRegistry implements BusinessRegistry {
     return found ? { ...structuredClone(found), retrievedAt: new Date().toISOString() } : null;
   }
 
-  failNext(error: Error, times = 1): void {
-    this.faults.failNext(error, times);
-  }
 
-  hangNext(times = 1): void {
-    this.faults.hangNext(times);
-  }
 
-  clearFaults(): void {
-    this.faults.clear();
-  }
 
   lookups(): FakeLookup<string>[] {
     return structuredClone(this.received);
