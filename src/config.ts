@@ -133,8 +133,8 @@ export function loadClients(path: string | undefined): ClientConfig[] {
     if (typeof entry !== 'object' || entry === null) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} is not an object`);
     const { name, apiKey, roles } = entry as Record<string, unknown>;
     if (typeof name !== 'string' || name.trim() === '') throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} needs a non-empty "name"`);
-    if (typeof apiKey !== 'string' || apiKey.length < 8) {
-      throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) needs an "apiKey" of at least 8 characters`);
+    if (typeof apiKey !== 'string' || apiKey.trim() === '' || /\s/.test(apiKey)) {
+      throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) needs a non-empty "apiKey" without spaces`);
     }
     if (seenKeys.has(apiKey)) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) reuses another client's apiKey`);
     seenKeys.add(apiKey);

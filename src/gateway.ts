@@ -117,6 +117,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   if (config.role !== 'worker') {
     const directory = new ClientDirectory(config.clients);
     if (config.clients.length === 0) logger.warn('GATEWAY_CLIENTS_FILE is not set: no client can call /v1');
+    for (const c of config.clients) {
+      if (c.apiKey.length < 16) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
+    }
     const app = createApp({
       logger,
       metrics,
