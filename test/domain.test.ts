@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromPortalTimestamp, toPortalTimestamp } from '../src/domain/dates.js';
 import { chunk, compareProgress, progressItemKey } from '../src/domain/dossier.js';
-import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, parseBirthDate } from '../src/domain/identifiers.js';
+import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, checkOfficerId, parseBirthDate } from '../src/domain/identifiers.js';
 import { retryDelayMs, expectedRetryWindowMs } from '../src/resilience/backoff.js';
 import { SlidingStats } from '../src/resilience/stats.js';
 import { packDossier, unpackDossier } from '../src/sync/compression.js';
@@ -129,5 +129,12 @@ describe('logs', () => {
     log.warn('outside');
     expect(JSON.parse(lines[0]!).reqId).toBe('req-42');
     expect(JSON.parse(lines[1]!).reqId).toBeUndefined();
+  });
+});
+
+describe('purpose headers', () => {
+  it('take officer codes and names, and refuse what cannot be one', () => {
+    for (const ok of ['CB001', 'nguyen.van.a@hanoi.gov.vn', 'Nguyễn Văn An', '000.00.01.H26/CB-12']) expect(checkOfficerId(ok)).toBeNull();
+    for (const bad of ['', 'x'.repeat(65), 'a\tb', '<script>', ' lead']) expect(checkOfficerId(bad)).not.toBeNull();
   });
 });

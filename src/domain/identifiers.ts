@@ -21,10 +21,12 @@ export function checkMaHoSo(value: string): string | null {
   return null;
 }
 
-/** Officer code (`X-Officer-Id`, MaCanBo): 1–64 printable characters without spaces at either end. */
+/** Officer code (`X-Officer-Id`, MaCanBo): 1–64 letters, digits, spaces and . _ @ : / -, not starting or ending with a space. */
 export function checkOfficerId(value: string): string | null {
   if (value.length === 0 || value.length > 64) return 'X-Officer-Id must be 1 to 64 characters long';
-  if (!/^[\p{L}\p{N}._@:/-]+$/u.test(value)) return 'X-Officer-Id may contain only letters, digits and . _ @ : / -';
+  if (!/^[\p{L}\p{N}._@:/-](?:[\p{L}\p{N}._@:/ -]*[\p{L}\p{N}._@:/-])?$/u.test(value)) {
+    return 'X-Officer-Id may contain only letters, digits, inner spaces and . _ @ : / -';
+  }
   return null;
 }
 
