@@ -80,7 +80,9 @@ describe('SIGKILL mid-delivery', () => {
       const steps = new Set(portal.progress(m).map((p) => `${String(p.ThoiDiemXuLy)}|${String(p.TrangThai)}`));
       expect(steps.size).toBe(2);
     }
+    // A clean stop: SIGTERM drains and exits 0.
+    const exited = new Promise<number | null>((r) => second.child.once('exit', (code) => r(code)));
     second.child.kill('SIGTERM');
-    await new Promise((r) => second.child.once('exit', r));
+    expect(await exited).toBe(0);
   });
 });
