@@ -1,7 +1,7 @@
 /**
  * A gateway process killed with SIGKILL in the middle of deliveries loses nothing: another process
  * sharing the same Redis finishes the work, and the portal ends with every dossier's latest data
- * and every step.
+ * and every step. A process stopped with SIGTERM first finishes the deliveries it has in flight.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,11 +9,11 @@ import { sampleDossier, sampleProgress, startDvcqgSimulator, type DvcqgSimulator
 import { KEYS, api, clientsFile, waitFor } from './support/gateway.js';
 import { redisUrl, testRedis, uniquePrefix } from './support/redis.js';
 import { freePort } from '../scripts/free-port.js';
+import { SyncStore } from '../src/sync/store.js';
 
 const prefix = uniquePrefix('crash');
 let portal: DvcqgSimulator;
 const children: ChildProcess[] = [];
-
 
 async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -84,5 +84,39 @@ describe('SIGKILL mid-delivery', () => {
     const exited = new Promise<number | null>((r) => second.child.once('exit', (code) => r(code)));
     second.child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('SIGTERM mid-delivery', () => {
+  it('finishes and records the deliveries in flight before exiting', async () => {
+    const env = {
+      REDIS_URL: redisUrl(),
+      QUEUE_PREFIX: `${prefix}-term`,
+      GATEWAY_CLIENTS_FILE: clientsFile(),
+      DVCQG_AUTH_URL: portal.authUrl,
+      DVCQG_API_URL: portal.apiUrl,
+      SYNC_CONCURRENCY: '8',
+      LOG_LEVEL: 'warn',
+    };
+    const gw = await startProcess(env);
+    portal.setFaults({ latencyMs: 400, latencyJitterMs: 0 });
+    const ms = Array.from({ length: 8 }, (_, i) => `000.00.01.H26-261129-T${i}`);
+    const before = portal.calls().length;
+    for (const m of ms) await api(gw.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 1, dossier: sampleDossier(m) } });
+    await waitFor('deliveries in flight', () => portal.calls().slice(before).some((c) => c.service === 'DongBoHoSoMC'));
+    const exited = new Promise<number | null>((r) => gw.child.once('exit', (code) => r(code)));
+    gw.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Every dossier the portal took was recorded as delivered before the process ended.
+    const { redis, cleanup } = testRedis(`${prefix}-term`);
+    try {
+      const store = new SyncStore(redis, `${prefix}-term`);
+      const taken = ms.filter((m) => portal.dossier(m) !== undefined);
+      expect(taken.length).toBeGreaterThan(0);
+      for (const m of taken) expect((await store.status(m))?.deliveredRevision).toBe(1);
+    } finally {
+      portal.resetFaults();
+      await cleanup();
+    }
   });
 });
