@@ -128,3 +128,13 @@ describe('POST /v1/dossiers/batch', () => {
     expect(r.body.code).toBe('invalid_body');
   });
 });
+
+describe('numbers beyond 2^53', () => {
+  it('in a known numeric field are refused rather than rounded', async () => {
+    const m = `${M}-BIG`;
+    const raw = `{"revision":9007199254740993,"dossier":${JSON.stringify(sampleDossier(m))}}`;
+    const r = await api(t.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, raw, headers: { 'content-type': 'application/json' } });
+    expect(r.status).toBe(400);
+    expect(r.body.errors.map((e: { path: string }) => e.path)).toContain('/revision');
+  });
+});

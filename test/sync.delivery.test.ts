@@ -8,6 +8,7 @@ import { sampleDossier, sampleProgress } from '../adapters/dvcqg/index.js';
 import { FakeNationalPortal } from '../adapters/fake/index.js';
 import { UpstreamTimeout, UpstreamUnavailable } from '../src/domain/errors.js';
 import { Metrics } from '../src/ops/metrics.js';
+import { parseJson } from '../src/domain/json.js';
 import { deliverRound, type DeliveryDeps } from '../src/sync/delivery.js';
 import { SyncStore } from '../src/sync/store.js';
 import { testRedis, uniquePrefix } from './support/redis.js';
@@ -150,5 +151,18 @@ describe('what a delivered dossier leaves in Redis', () => {
     } finally {
       await r.cleanup();
     }
+  });
+});
+
+describe('fields the gateway does not know', () => {
+  it('reach the portal exactly as sent, large integers included', async () => {
+    const text = `{"revision":1,"dossier":${JSON.stringify(sampleDossier(M)).slice(0, -1)},"MaHoSoLienThong":12345678901234567890,"PhiKhac":1.5}}`;
+    const body = parseJson(text) as { revision: number; dossier: Parameters<typeof store.accept>[0]['dossier'] };
+    await store.accept({ revision: body.revision, dossier: body.dossier, progress: [] });
+    let sent = '';
+    const capture = { ...portal, syncDossier: async (d: unknown) => void (sent = JSON.stringify(d)), updateProgress: async () => undefined, findDossier: async () => null };
+    expect(await deliverRound({ ...deps, portal: capture }, { maHoSo: M, token: 'w1' })).toEqual({ kind: 'done' });
+    expect(sent).toContain('"MaHoSoLienThong":12345678901234567890');
+    expect(sent).toContain('"PhiKhac":1.5');
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { Request } from 'express';
 import { ValidationFailed } from '../domain/errors.js';
+import { parseJson } from '../domain/json.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const MAX_DEPTH = 32;
@@ -57,7 +58,7 @@ export function parseJsonBody(req: Request): unknown {
     throw new ValidationFailed('invalid_body', `JSON nested deeper than ${MAX_DEPTH} levels is not accepted`, [{ path: '', message: `is nested deeper than ${MAX_DEPTH} levels` }]);
   }
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch (e) {
     throw new ValidationFailed('invalid_body', `The request body is not valid JSON: ${(e as Error).message}`, [{ path: '', message: 'is not valid JSON' }]);
   }

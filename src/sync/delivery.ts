@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { compareProgress, chunk, MAX_PROGRESS_PER_CALL, type PortalDossier } from '../domain/dossier.js';
 import { UpstreamRejected, UpstreamUnavailable, isUpstreamError } from '../domain/errors.js';
+import { parseJson } from '../domain/json.js';
 import type { NationalPortal } from '../ports/national-portal.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { PendingProgress, Settlement, SyncStore } from './store.js';
@@ -58,7 +59,7 @@ export async function deliverRound(deps: DeliveryDeps, input: RoundInput): Promi
     let delivered = snap.delivered;
     if (snap.delivered < snap.accepted && snap.deadRevision !== snap.accepted) {
       try {
-        await portal.syncDossier(JSON.parse(snap.data) as PortalDossier, { knownToPortal: snap.knownToPortal });
+        await portal.syncDossier(parseJson(snap.data) as PortalDossier, { knownToPortal: snap.knownToPortal });
         ackedRevision = snap.accepted;
         delivered = snap.accepted;
         metrics.deliveries.inc({ kind: 'dossier', result: 'delivered' });

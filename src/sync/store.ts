@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DeadLetter } from '../domain/dead-letter.js';
+import { parseJson } from '../domain/json.js';
 import {
   progressItemKey,
   type DeliveryState,
@@ -261,7 +262,7 @@ function parseProgressElement(raw: string): PendingProgress {
   const a = raw.indexOf('|');
   const b = raw.indexOf('|', a + 1);
   const c = raw.indexOf('|', b + 1);
-  return { key: raw.slice(0, b), revision: Number(raw.slice(b + 1, c)), item: JSON.parse(raw.slice(c + 1)) as ProgressItem, raw };
+  return { key: raw.slice(0, b), revision: Number(raw.slice(b + 1, c)), item: parseJson(raw.slice(c + 1)) as ProgressItem, raw };
 }
 
 function newLetterId(): string {
