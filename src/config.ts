@@ -195,7 +195,7 @@ export function loadConfig(source: Env = process.env): Config {
       cacheTtlSeconds: env.int('DKDN_CACHE_TTL_SECONDS', 3_600, { min: 0 }),
     },
     sync: {
-      concurrency: env.int('SYNC_CONCURRENCY', 32, { min: 1, max: 1_000 }),
+      concurrency: env.int('SYNC_CONCURRENCY', 64, { min: 1, max: 1_000 }),
       maxAttempts: env.int('SYNC_MAX_ATTEMPTS', 130, { min: 1 }),
       backoffBaseMs,
       backoffMaxMs: env.int('SYNC_BACKOFF_MAX_MS', 15 * 60_000, { min: backoffBaseMs }),

@@ -166,3 +166,13 @@ describe('fields the gateway does not know', () => {
     expect(sent).toContain('"PhiKhac":1.5');
   });
 });
+
+describe('a full bulkhead', () => {
+  it('makes only this dossier step back, without an attempt or an error', async () => {
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] });
+    portal.failNext(new UpstreamUnavailable('busy', { upstream: 'dvcqg', reason: 'bulkhead_full', retryAfterSeconds: 1 }));
+    expect(await round()).toEqual({ kind: 'busy', retryInMs: 100 });
+    expect(await store.status(M)).toMatchObject({ state: 'pending', attempts: 0, lastError: null });
+    expect(await round()).toEqual({ kind: 'done' });
+  });
+});

@@ -132,7 +132,12 @@ async function failed(deps: DeliveryDeps, input: Attempt, error: unknown, ctx: F
   const code = isUpstreamError(err) ? err.code : 'internal_error';
   base.error = { code, message: err.message };
 
-  if (err instanceof UpstreamUnavailable && (err.details.reason === 'circuit_open' || err.details.reason === 'bulkhead_full')) {
+  if (err instanceof UpstreamUnavailable && err.details.reason === 'bulkhead_full') {
+    // This process has enough calls in flight: this dossier alone steps back a moment, no attempt spent.
+    await store.settle(m, token, { ...base, mode: 'yield' });
+    return { kind: 'busy', retryInMs: 100 };
+  }
+  if (err instanceof UpstreamUnavailable && err.details.reason === 'circuit_open') {
     // Not an attempt: the gateway itself held the call back. Keep what was achieved, free the lease.
     await store.settle(m, token, { ...base, mode: 'hold' });
     return { kind: 'hold', retryInMs: (err.details.retryAfterSeconds ?? 1) * 1_000, error: err };

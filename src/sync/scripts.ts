@@ -90,7 +90,8 @@ return 0
  *      12 nAcked, acked keys…, nRemoved, removed keys…
  * mode: commit (finish if nothing is left; 1 = finished, 0 = more work arrived), retry (count a failed
  * attempt, release, wait for the next), hold (release and wait without counting: the gateway held the
- * call back), rejected (dead-letter and go on), exhausted (dead-letter and stop).
+ * call back), yield (release, nothing went wrong: try again shortly), rejected (dead-letter and go on),
+ * exhausted (dead-letter and stop).
  */
 export const SETTLE = `${PROGRESS_LUA}
 local m, mode = ARGV[1], ARGV[6]
@@ -129,6 +130,10 @@ local function stopQueue()
   redis.call('HSET', KEYS[1], 'q', 0)
 end
 
+if mode == 'yield' then
+  releaseLease()
+  return 0
+end
 if mode == 'retry' or mode == 'hold' then
   redis.call('HSET', KEYS[1], 'st', 'retrying', 'err', ARGV[7])
   if mode == 'retry' then redis.call('HINCRBY', KEYS[1], 'att', 1) end

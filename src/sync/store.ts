@@ -36,7 +36,7 @@ export interface DeliverySnapshot {
   progress: PendingProgress[];
 }
 
-export type SettleMode = 'commit' | 'retry' | 'hold' | 'rejected' | 'exhausted';
+export type SettleMode = 'commit' | 'retry' | 'hold' | 'yield' | 'rejected' | 'exhausted';
 
 export interface Settlement {
   mode: SettleMode;
