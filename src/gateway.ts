@@ -26,8 +26,8 @@ import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 
 export interface Gateway {
-  server: Server | null;
-  port: number | null;
+  server: Server;
+  port: number;
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
@@ -112,48 +112,41 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit });
 
-  let server: Server | null = null;
-  let port: number | null = null;
+  // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
+  const directory = new ClientDirectory(config.clients);
+  const routers = [healthRoutes({ ops, metrics })];
   if (config.role !== 'worker') {
-    const directory = new ClientDirectory(config.clients);
     if (config.clients.length === 0) logger.warn('GATEWAY_CLIENTS_FILE is not set: no client can call /v1');
     for (const c of config.clients) {
       if (c.apiKey.length < 16) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
     }
-    const app = createApp({
-      logger,
-      metrics,
-      routers: [
-        healthRoutes({ ops, metrics }),
-        dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
-        lookupRoutes({ directory, lookups: lookups.service }),
-        opsRoutes({ directory, ops, store, queue, logger }),
-        whoamiRoutes({ directory }),
-        dashboardRoutes({ directory, queue }),
-      ],
-    });
-    server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, config.host, () => resolve(s));
-      s.once('error', reject);
-    });
-    server.keepAliveTimeout = 65_000;
-    port = (server.address() as { port: number }).port;
-    logger.info({ port, role: config.role }, 'gateway listening');
+    routers.push(
+      dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
+      lookupRoutes({ directory, lookups: lookups.service }),
+      opsRoutes({ directory, ops, store, queue, logger }),
+      whoamiRoutes({ directory }),
+      dashboardRoutes({ directory, queue }),
+    );
   }
+  const app = createApp({ logger, metrics, routers });
+  const server: Server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = (server.address() as { port: number }).port;
+  logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
-      if (server) {
-        const s = server;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeIdleConnections();
-          setTimeout(() => s.closeAllConnections(), 5_000).unref();
-        });
-      }
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+      });
       await worker?.close();
       ops.stop();
       await queue.close();

@@ -54,6 +54,11 @@ describe('two worker processes', () => {
       expect(steps).toEqual([...steps].sort());
       expect(new Set(steps).size).toBe(4);
     }
+    // Worker processes answer probes and scrapes, and nothing else.
+    const worker = gateways[1]!;
+    expect((await api(worker.url, 'GET', '/health/ready')).body.status).toBe('ok');
+    expect((await api(worker.url, 'GET', '/metrics')).status).toBe(200);
+    expect((await api(worker.url, 'GET', `/v1/dossiers/${ms[0]}`, { key: KEYS.sync })).status).toBe(404);
     // Both workers took part.
     const delivered = await Promise.all(gateways.slice(1).map(async (g) => (await g.gateway.metrics.registry.getSingleMetric('gateway_sync_deliveries_total')!.get()).values));
     for (const values of delivered) expect(values.some((v) => v.labels.kind === 'dossier' && v.labels.result === 'delivered' && v.value > 0)).toBe(true);
