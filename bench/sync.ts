@@ -33,7 +33,7 @@ import { KEYS, benchPrefix, startGatewayChild } from './lib/gateway-child.js';
 import { closeTarget, httpTarget, send, type HttpTarget } from './lib/http-client.js';
 import { countOk, describeLoad, fmt, percentiles, runLoad, type LoadResult } from './lib/load.js';
 import { cpuTimeMs, machineLoad, mib, processMemory } from './lib/proc.js';
-import { deletePrefix, keyMemory, prefixMemory, usedMemory } from './lib/redis-mem.js';
+import { deletePrefix, keyMemory, memoryUnderPrefix, usedMemory } from './lib/redis-mem.js';
 import { table, verdict } from './lib/report.js';
 
 const { values: opts } = parseArgs({
@@ -311,7 +311,7 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
     const usedAfter = await usedMemory(redis);
     const queues = await send(target, 'GET', '/v1/ops/queues', { authorization: `Bearer ${KEYS.opsRead}` });
     const sq = (JSON.parse(queues.body.toString('utf8')) as { queues: Array<Record<string, unknown>> }).queues.find((q) => q.name === 'dossier-sync');
-    const pm = await prefixMemory(redis, prefix, family(prefix));
+    const pm = await memoryUnderPrefix(redis, prefix, family(prefix));
     const m = codes[Math.floor(n / 2)]!;
     const one: Array<[string, string]> = [
       ['dossier state hash', `${prefix}:sync:d:${m}`],

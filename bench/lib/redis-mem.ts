@@ -15,7 +15,7 @@ export async function keyMemory(redis: Redis, key: string): Promise<number | nul
   return n === null ? null : Number(n);
 }
 
-export interface PrefixMemory {
+export interface MemoryUnderPrefix {
   keys: number;
   bytes: number;
   /** Keys and bytes per key family: the key with its last segment (an id) cut off, e.g. `gw:sync:d`. */
@@ -26,8 +26,8 @@ export interface PrefixMemory {
  * The memory of every key under `prefix:`, summed from MEMORY USAGE: unlike a used_memory difference,
  * it counts nothing another user of the same Redis wrote meanwhile.
  */
-export async function prefixMemory(redis: Redis, prefix: string, familyOf: (key: string) => string): Promise<PrefixMemory> {
-  const out: PrefixMemory = { keys: 0, bytes: 0, families: new Map() };
+export async function memoryUnderPrefix(redis: Redis, prefix: string, familyOf: (key: string) => string): Promise<MemoryUnderPrefix> {
+  const out: MemoryUnderPrefix = { keys: 0, bytes: 0, families: new Map() };
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 2000);
