@@ -13,17 +13,10 @@ import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
 import { untilAborted } from '../shared/abort.js';
+import type { DvcqgPortalOptions } from './index.js';
 
-export interface DvcqgClientSettings {
-  authUrl: string;
-  apiUrl: string;
-  username: string;
-  password: string;
-  dstcode: string;
-  madonvi: string;
-  timeoutMs: number;
-  logger?: Logger | undefined;
-}
+/** The factory's options, with the timeout's default already applied. */
+export type DvcqgClientSettings = DvcqgPortalOptions & { timeoutMs: number };
 
 type IsUpdating = 'True' | 'False';
 
