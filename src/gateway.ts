@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
+import { SOURCES } from '../adapters/sources.js';
+import type { AnySectorSource } from './lookup/source.js';
 import type { Config } from './config.js';
 import { ClientDirectory } from './http/auth.js';
 import { createApp } from './http/app.js';
@@ -36,6 +38,8 @@ export interface Gateway {
 
 export interface GatewayOptions {
   logger: Logger;
+  /** The sector sources served; adapters/sources.ts by default. */
+  sources?: readonly AnySectorSource[];
   /** Metrics registry; a fresh one by default (tests run several gateways in one process). */
   metrics?: Metrics;
 }
@@ -77,19 +81,21 @@ async function checkRedisDurability(redis: Redis, logger: Logger): Promise<void>
 
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
+  const sources = options.sources ?? SOURCES;
   const metrics = options.metrics ?? new Metrics();
   const redis = redisClient(config.redisUrl, false, logger, 'gateway');
   const workerRedis = redisClient(config.redisUrl, true, logger, 'gateway-worker');
   await redis.ping();
   await checkRedisDurability(redis, logger);
 
-  const guards = {
-    dvcqg: new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger }),
-    dancu: new UpstreamGuard('dancu', 'citizen-registry', config.dancu.resilience, { metrics, logger }),
-    dkdn: new UpstreamGuard('dkdn', 'business-registry', config.dkdn.resilience, { metrics, logger }),
-  };
+  const portalGuard = new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger });
+  // One guard per sector source of the list, each listed by ops from start-up.
+  const sourceGuards = new Map(
+    sources.map((s) => [s.name, new UpstreamGuard(s.name, s.kind, config.sources[s.name]!.resilience, { metrics, logger })] as const),
+  );
+  const guards: Record<string, UpstreamGuard> = { dvcqg: portalGuard, ...Object.fromEntries(sourceGuards) };
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
-  const portal = guardPortal(portalAdapter, guards.dvcqg);
+  const portal = guardPortal(portalAdapter, portalGuard);
 
   const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400);
   const queue = createSyncQueue(workerRedis, config.queuePrefix);
@@ -109,20 +115,29 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     worker.start();
   }
 
-  const lookups = await createLookups({ config, redis, guards, metrics, logger });
+  const lookups = await createLookups({
+    sources,
+    settings: config.sources,
+    guards: sourceGuards,
+    redis,
+    keyPrefix: config.queuePrefix,
+    audit: config.audit,
+    metrics,
+    logger,
+  });
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit });
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
-  const directory = new ClientDirectory(config.clients);
+  const directory = new ClientDirectory(config.clients, { redis, keyPrefix: config.queuePrefix });
   const routers = [healthRoutes({ ops, metrics })];
   if (config.role !== 'worker') {
     if (config.clients.length === 0) logger.warn('GATEWAY_CLIENTS_FILE is not set: no client can call /v1');
     for (const c of config.clients) {
-      if (c.apiKey.length < 16) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
+      if (c.weakKey) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
     }
     routers.push(
       dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
-      lookupRoutes({ directory, lookups: lookups.service }),
+      lookupRoutes({ directory, lookups: lookups.service, sources }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
       dashboardRoutes({ directory, queue }),

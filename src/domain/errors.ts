@@ -92,3 +92,28 @@ export class ValidationFailed extends GatewayError {
     super(message);
   }
 }
+
+/** No record matches a lookup, or no such resource: 404 not_found. */
+export class NotFound extends GatewayError {
+  readonly code = 'not_found';
+  readonly retryable = false;
+}
+
+/** The gateway's own store (Redis) cannot take or give what the request needs: 503 store_unavailable. */
+export class StoreUnavailable extends GatewayError {
+  readonly code = 'store_unavailable';
+  readonly retryable = true;
+}
+
+/**
+ * The one table from the core's errors to HTTP statuses: the problem+json answers and the audit
+ * records both read it. Anything not listed is a 500.
+ */
+export function httpStatusOf(error: unknown): number {
+  if (error instanceof ValidationFailed) return 400;
+  if (error instanceof NotFound) return 404;
+  if (error instanceof UpstreamUnavailable || error instanceof StoreUnavailable) return 503;
+  if (error instanceof UpstreamTimeout) return 504;
+  if (error instanceof UpstreamBadResponse || error instanceof UpstreamRejected) return 502;
+  return 500;
+}

@@ -5,11 +5,13 @@
 import type { Response } from 'express';
 import {
   GatewayError,
+  StoreUnavailable,
   UpstreamBadResponse,
   UpstreamRejected,
   UpstreamTimeout,
   UpstreamUnavailable,
   ValidationFailed,
+  httpStatusOf,
   type FieldError,
 } from '../domain/errors.js';
 
@@ -38,6 +40,8 @@ const TITLES: Record<string, string> = {
   upstream_timeout: 'The upstream did not answer in time',
   upstream_rejected: 'The upstream refused the request',
   upstream_bad_response: 'The upstream answered something unexpected',
+  rate_limited: 'Too many requests',
+  store_unavailable: "The gateway's store is unavailable",
   service_unavailable: 'The gateway cannot take this request now',
   internal_error: 'Internal error',
 };
@@ -52,27 +56,26 @@ export function sendProblem(res: Response, p: Problem, headers: Record<string, s
   res.status(p.status).type('application/problem+json').send(JSON.stringify(p));
 }
 
-/** The core's errors → problem and headers. Anything unknown is a 500 without internals. */
+/** The core's errors → problem and headers, the status from the one table. Anything unknown is a 500 without internals. */
 export function problemFor(error: unknown): { problem: Problem; headers: Record<string, string> } {
+  const status = httpStatusOf(error);
+  if (status === 500 || !(error instanceof GatewayError)) return { problem: problem(500, 'internal_error', 'An internal error occurred'), headers: {} };
   if (error instanceof ValidationFailed) {
-    const extra = error.errors.length > 0 ? { errors: error.errors } : {};
-    return { problem: problem(400, error.code, error.message, extra), headers: {} };
+    return { problem: problem(status, error.code, error.message, error.errors.length > 0 ? { errors: error.errors } : {}), headers: {} };
   }
   if (error instanceof UpstreamUnavailable) {
     const retry = error.details.retryAfterSeconds;
     return {
-      problem: problem(503, error.code, error.message, { upstream: error.details.upstream, ...(retry ? { retryAfterSeconds: retry } : {}) }),
+      problem: problem(status, error.code, error.message, { upstream: error.details.upstream, ...(retry ? { retryAfterSeconds: retry } : {}) }),
       headers: retry ? { 'Retry-After': String(retry) } : {},
     };
   }
-  if (error instanceof UpstreamTimeout) return { problem: problem(504, error.code, error.message, { upstream: error.details.upstream }), headers: {} };
-  if (error instanceof UpstreamBadResponse) return { problem: problem(502, error.code, error.message, { upstream: error.details.upstream }), headers: {} };
+  if (error instanceof StoreUnavailable) return { problem: problem(status, error.code, error.message), headers: { 'Retry-After': '5' } };
   if (error instanceof UpstreamRejected) {
-    return {
-      problem: problem(502, error.code, error.message, { upstream: error.details.upstream, upstreamCode: error.details.upstreamCode }),
-      headers: {},
-    };
+    return { problem: problem(status, error.code, error.message, { upstream: error.details.upstream, upstreamCode: error.details.upstreamCode }), headers: {} };
   }
-  if (error instanceof GatewayError && error.code === 'not_found') return { problem: problem(404, 'not_found', error.message), headers: {} };
-  return { problem: problem(500, 'internal_error', 'An internal error occurred'), headers: {} };
+  if (error instanceof UpstreamTimeout || error instanceof UpstreamBadResponse) {
+    return { problem: problem(status, error.code, error.message, { upstream: error.details.upstream }), headers: {} };
+  }
+  return { problem: problem(status, error.code, error.message), headers: {} };
 }
