@@ -3,12 +3,13 @@
  * injection and a readback of what it received. Hand-written on node:http so that every answer,
  * Faults and broken ones included, is exactly what a test asks for.
  *
- * Control over HTTP, beside the SOAP endpoint: `GET /_sim/state`, `POST /_sim/faults` (JSON, a partial
- * DancuFaults), `POST /_sim/reset`.
+ * Control over HTTP, beside the SOAP endpoint: the shared control plane (../shared/sim-control.ts),
+ * `POST /_sim/faults` taking a partial DancuFaults.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleControl, isControlPath, type SimControl } from '../shared/sim-control.js';
 import { DANCU_WSDL_PATH, FIXTURE_CITIZENS, type CongDanXml } from './fixtures/index.js';
 import { NO_FAULTS, checkFaults, createRandom, pickFault, type DancuFaults } from './simulator-faults.js';
 import {
@@ -203,28 +204,23 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
     sendXml(res, 200, answerXml(found));
   };
 
-  const handleControl = (req: http.IncomingMessage, res: http.ServerResponse, route: string, text: string) => {
-    if (req.method === 'GET' && route === '/_sim/state') return sendJson(res, 200, state());
-    if (req.method === 'POST' && route === '/_sim/reset') {
+  const control: SimControl = {
+    state,
+    setFaults: (update) => {
+      faults = checkFaults({ ...faults, ...(update as Partial<DancuFaults>) });
+      return state();
+    },
+    reset: () => {
       reset();
-      return sendJson(res, 200, state());
-    }
-    if (req.method === 'POST' && route === '/_sim/faults') {
-      try {
-        faults = checkFaults({ ...faults, ...(JSON.parse(text || '{}') as Partial<DancuFaults>) });
-      } catch (error) {
-        return sendJson(res, 400, { error: (error as Error).message });
-      }
-      return sendJson(res, 200, state());
-    }
-    sendJson(res, 404, { error: `no ${req.method} ${route}` });
+      return state();
+    },
   };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
     readBody(req, MAX_REQUEST_BYTES).then(
       (text) => {
-        if (url.pathname.startsWith('/_sim/')) return handleControl(req, res, url.pathname, text);
+        if (isControlPath(url.pathname)) return handleControl(req, res, url.pathname, control, text);
         if (url.pathname !== path) return send(res, 404, 'text/plain; charset=utf-8', 'Not Found');
         if (req.method === 'GET' && [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl')) {
           return send(res, 200, 'text/xml; charset=utf-8', wsdl);
