@@ -311,7 +311,3 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 function sendXml(res: http.ServerResponse, status: number, xml: string): void {
   send(res, status, 'text/xml; charset=utf-8', xml);
 }
-
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json', JSON.stringify(value));
-}
