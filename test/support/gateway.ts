@@ -23,7 +23,7 @@ export const KEYS = {
   all: 'key-all-0123456789',
 };
 
-export function clientsFile(): string {
+export function clientsFile(extra: readonly Record<string, unknown>[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'gw-clients-'));
   const path = join(dir, 'clients.json');
   writeFileSync(
@@ -34,6 +34,7 @@ export function clientsFile(): string {
       { name: 'ops-staff', apiKey: KEYS.ops, roles: ['ops'] },
       { name: 'monitoring', apiKey: KEYS.opsRead, roles: ['ops-read'] },
       { name: 'everything', apiKey: KEYS.all, roles: ['sync', 'lookup', 'ops'] },
+      ...extra,
     ]),
   );
   return path;
@@ -54,7 +55,14 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator; prefix?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    portal?: DvcqgSimulatorOptions;
+    portalSim?: DvcqgSimulator;
+    prefix?: string;
+    /** More entries of the clients file, beside those of KEYS. */
+    clients?: readonly Record<string, unknown>[];
+  } = {},
 ): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix('gw');
   const portal = options.portalSim ?? (await startDvcqgSimulator({ port: 0, seed: 7, ...options.portal }));
@@ -70,7 +78,7 @@ export async function startTestGateway(
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl(),
     QUEUE_PREFIX: prefix,
-    GATEWAY_CLIENTS_FILE: clientsFile(),
+    GATEWAY_CLIENTS_FILE: clientsFile(options.clients),
     DVCQG_AUTH_URL: portal.authUrl,
     DVCQG_API_URL: portal.apiUrl,
     DVCQG_TIMEOUT_MS: '2000',
