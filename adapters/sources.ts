@@ -6,8 +6,10 @@
 import type { AnySectorSource } from '../src/lookup/source.js';
 import { dancuSource } from './dancu-soap/source.js';
 import { dkdnSource } from './dkdn-rest/source.js';
+import { hotichSource } from './hotich-rest/source.js';
 
 export const SOURCES: readonly AnySectorSource[] = [
   dancuSource,
   dkdnSource,
+  hotichSource,
 ];
