@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { ClientDirectory } from './http/auth.js';
 import { createApp } from './http/app.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
-import { toFieldErrors, validateBatch, validateRevision } from './http/validation.js';
+import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
 import { UpstreamGuard } from './resilience/guard.js';
 import { guardPortal } from './resilience/guarded.js';
@@ -66,7 +66,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     queue,
     metrics,
     logger,
-    validate: (body, base) => (validateRevision(body) ? [] : toFieldErrors(validateRevision.errors, base)),
+    validate: revisionErrors,
   });
 
   let worker: SyncWorker | null = null;
@@ -87,7 +87,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       if (c.apiKey.length < 16) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
     }
     routers.push(
-      dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
+      dossierRoutes({ directory, sync, validateBatch: (b) => batchErrors(b) }),
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
