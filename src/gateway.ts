@@ -91,7 +91,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
-  const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400);
+  const store = new SyncStore(redis, config.queuePrefix, {
+    retentionSeconds: config.sync.stateRetentionDays * 86_400,
+    outbox: config.databaseUrl !== undefined,
+    maxPendingProgress: config.sync.maxPendingProgress,
+  });
   const queue = createSyncQueue(workerRedis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
   queue.on('error', () => undefined);
