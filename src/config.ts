@@ -69,6 +69,8 @@ export interface SyncConfig {
   shutdownGraceMs: number;
   /** How long a delivered dossier's sync state is remembered, in days; 0 keeps it forever. */
   stateRetentionDays: number;
+  /** Most progress items one dossier may hold not yet acknowledged by the portal. */
+  maxPendingProgress: number;
 }
 
 export interface AlertConfig {
@@ -94,6 +96,8 @@ export interface Config {
   host: string;
   redis: RedisConfig;
   queuePrefix: string;
+  /** PostgreSQL of the durable records; when set, sync state changes are also written to the outbox. */
+  databaseUrl: string | undefined;
   logLevel: string;
   clients: ClientConfig[];
   xroadClient: string;
@@ -156,8 +160,12 @@ export function loadConfig(source: Env = process.env): Config {
   const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
   const dancuUsername = env.string('DANCU_USERNAME', 'dvc-gateway');
   const queuePrefix = env.string('QUEUE_PREFIX', 'gw');
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
-    throw new ConfigError('QUEUE_PREFIX', `must be 1-64 letters, digits, ".", "-" or "_", got "${queuePrefix}"`);
+  // A `{tag}` part makes every key share one Redis Cluster slot, as the Lua commands need there.
+  if (queuePrefix.length > 64 || !/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/.test(queuePrefix) || queuePrefix === '') {
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      `must be 1-64 letters, digits, ".", "-" or "_", with at most one {hash tag} (e.g. {gw}), got "${queuePrefix}"`,
+    );
   }
   const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
   return {
@@ -169,6 +177,7 @@ export function loadConfig(source: Env = process.env): Config {
       commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
     },
     queuePrefix,
+    databaseUrl: env.optionalString('DATABASE_URL'),
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     clients: loadClients(env.optionalString('GATEWAY_CLIENTS_FILE')),
     xroadClient,
@@ -212,6 +221,7 @@ export function loadConfig(source: Env = process.env): Config {
       reconcileIntervalMs: env.int('SYNC_RECONCILE_INTERVAL_MS', 10_000, { min: 100 }),
       shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 15_000, { min: 0 }),
       stateRetentionDays: env.int('SYNC_STATE_RETENTION_DAYS', 180, { min: 0 }),
+      maxPendingProgress: env.int('SYNC_MAX_PENDING_PROGRESS', 1_000, { min: 1, max: 1_000_000 }),
     },
     audit: {
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 90, { min: 1 }),

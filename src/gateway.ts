@@ -56,7 +56,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
-  const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400);
+  const store = new SyncStore(redis, config.queuePrefix, {
+    retentionSeconds: config.sync.stateRetentionDays * 86_400,
+    outbox: config.databaseUrl !== undefined,
+    maxPendingProgress: config.sync.maxPendingProgress,
+  });
   // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
   const queue = createSyncQueue(redis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
