@@ -1,9 +1,9 @@
 /**
  * API-key authentication, roles, per-client sources and rate limits (shared/API.md "Conventions"),
  * checked in that order before anything else of a request, its body included. Keys are known only
- * by their SHA-256 and compared in constant time; `ops` implies `ops-read`. Repeated unknown keys
- * from one address are slowed down: past a few a minute that address gets 429 before its key is
- * even looked at.
+ * by their SHA-256 and compared in constant time; `ops` implies `ops-read`, which implies `kpi`.
+ * Repeated unknown keys from one address are slowed down: past a few a minute that address gets 429
+ * before its key is even looked at.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -50,6 +50,7 @@ export class ClientDirectory {
     for (const c of clients) {
       const roles = new Set<Role>(c.roles);
       if (roles.has('ops')) roles.add('ops-read');
+      if (roles.has('ops-read')) roles.add('kpi');
       const limiter = c.rateLimit ? rateLimiter(c, options) : null;
       this.byHash.set(c.apiKeySha256, { name: c.name, roles, sources: c.sources ? new Set(c.sources) : null, hash: Buffer.from(c.apiKeySha256, 'hex'), limiter });
     }

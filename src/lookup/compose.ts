@@ -19,6 +19,8 @@ export interface LookupsDeps {
   redis: Redis;
   keyPrefix: string;
   audit: { retentionDays: number; maxEntries: number };
+  /** The HTTP status an error answers with (the one table, src/http/problem.ts), for the audit record. */
+  statusOf(error: unknown): number;
   metrics: Metrics;
   logger: Logger;
 }
@@ -46,7 +48,7 @@ export async function createLookups(deps: LookupsDeps) {
     throw error;
   }
   const audit = new RedisAuditLog(redis, `${keyPrefix}:audit`, deps.audit);
-  const service = new LookupService({ sources: built, audit, metrics, logger });
+  const service = new LookupService({ sources: built, audit, statusOf: deps.statusOf, metrics, logger });
   return {
     service,
     audit,

@@ -5,7 +5,7 @@
  * before the answer leaves: when it cannot be written, the lookup answers 503 and no data.
  */
 import type { Logger } from 'pino';
-import { GatewayError, NotFound, StoreUnavailable, ValidationFailed, httpStatusOf, isUpstreamError } from '../domain/errors.js';
+import { GatewayError, NotFound, StoreUnavailable, ValidationFailed, isUpstreamError } from '../domain/errors.js';
 import { checkMaHoSo, checkOfficerId } from '../domain/identifiers.js';
 import type { AuditEntry, AuditLog } from '../ports/audit-log.js';
 import type { LookupPurpose } from '../ports/registries.js';
@@ -30,6 +30,8 @@ export interface LookupSource {
 export interface LookupServiceDeps {
   sources: readonly LookupSource[];
   audit: AuditLog;
+  /** The HTTP status an error answers with, for the audit record. */
+  statusOf(error: unknown): number;
   metrics: Metrics;
   logger: Logger;
 }
@@ -107,7 +109,7 @@ export class LookupService {
   }
 
   private async record(source: string, subject: string, purpose: LookupPurpose, caller: LookupCaller, failure: unknown, ms: number): Promise<void> {
-    const status = failure === undefined ? 200 : httpStatusOf(failure);
+    const status = failure === undefined ? 200 : this.deps.statusOf(failure);
     const outcome: AuditEntry['outcome'] =
       failure === undefined ? 'found' : failure instanceof NotFound ? 'not_found' : failure instanceof ValidationFailed ? 'rejected' : 'error';
     if (isUpstreamError(failure)) {
@@ -132,7 +134,7 @@ export class LookupService {
       await this.deps.audit.record(entry);
     } catch (error) {
       this.deps.logger.error({ source, reqId: caller.requestId, err: { name: (error as Error)?.name, code: (error as { code?: unknown })?.code } }, 'could not write the audit record: the lookup answers 503 without data');
-      throw new StoreUnavailable('The lookup could not be recorded in the audit trail, so no data is answered; retry shortly', { cause: error });
+      throw new StoreUnavailable('The lookup could not be recorded in the audit trail, so no data is answered; retry shortly', { store: 'redis', reason: 'audit_not_written' }, { cause: error });
     }
   }
 }
