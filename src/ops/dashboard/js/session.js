@@ -10,6 +10,12 @@ export async function signIn(key) {
   state.who = who;
   state.canAct = who.roles.includes('ops');
   sessionStorage.setItem(KEY_STORE, key);
+  // The sector sources' labels come from the gateway, so a new source needs no change here.
+  try {
+    state.sources = (await api('/v1/sources', { key })).sources;
+  } catch {
+    state.sources = [];
+  }
   // The cookie lets bull-board's own pages (which cannot send a Bearer header) see the queue.
   try {
     await fetch('/ops/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ apiKey: key }), credentials: 'same-origin' });
