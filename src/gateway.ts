@@ -8,7 +8,8 @@ import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
 import { SOURCES } from '../adapters/sources.js';
 import type { AnySectorSource } from './lookup/source.js';
 import type { Config } from './config.js';
-import { ClientDirectory } from './http/auth.js';
+import { ClientDirectory, authenticateBeforeBody } from './http/auth.js';
+import { SessionStore } from './http/sessions.js';
 import { createApp } from './http/app.js';
 import { problemFor } from './http/problem.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
@@ -117,10 +118,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookupRoutes({ directory, lookups: lookups.service, sources }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
-      dashboardRoutes({ directory, queue }),
+      dashboardRoutes({ directory, queue, sessions: new SessionStore(redis, config.queuePrefix) }),
     );
   }
-  const app = createApp({ logger, metrics, routers });
+  const app = createApp({ logger, metrics, routers, beforeBody: config.role !== 'worker' ? [authenticateBeforeBody(directory)] : [] });
   const server: Server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
     s.once('error', reject);

@@ -65,6 +65,16 @@ export class ClientDirectory {
     return known && timingSafeEqual(known.hash, given) ? known : undefined;
   }
 
+  /** The client whose key hashes to `hash` (lower-case hex), as a session names it. */
+  findByHash(hash: string): AuthenticatedClient | undefined {
+    return this.byHash.get(hash);
+  }
+
+  /** The hash of a key as the directory knows it, for a session to name the client by. */
+  static keyHash(apiKey: string): string {
+    return sha256(apiKey).toString('hex');
+  }
+
   /** Seconds an address must wait because of its failed keys; 0 when it may try. */
   async failedKeyWait(address: string): Promise<number> {
     const state = await this.failures.get(address);
@@ -119,6 +129,34 @@ function refuse(req: Request, res: Response, status: number, code: string, detai
   sendProblem(res, problem(status, code, detail), headers);
 }
 
+/**
+ * Before any body is read (app.ts runs it ahead of the body parser): a `/v1` request that carries a
+ * body and an unknown or missing key is answered 401 (or 429 for an address that keeps guessing) at
+ * once, its body never read, its connection closed after. A known key goes on to the route, which
+ * checks roles, sources and rate limit as for any request.
+ */
+export function authenticateBeforeBody(directory: ClientDirectory) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!hasBody(req) || !req.path.startsWith('/v1/')) return next();
+    const key = bearerKey(req);
+    if (key && directory.find(key)) return next();
+    refuseUnknownKey(directory, req, res, key).then(() => undefined, next);
+  };
+}
+
+async function refuseUnknownKey(directory: ClientDirectory, req: Request, res: Response, key: string | undefined): Promise<void> {
+  const address = req.socket.remoteAddress ?? 'unknown';
+  const wait = await directory.failedKeyWait(address);
+  if (wait > 0) {
+    refuse(req, res, 429, 'rate_limited', `Too many unknown API keys from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
+    return;
+  }
+  if (key) directory.recordFailedKey(address);
+  refuse(req, res, 401, 'unauthorized', key ? 'The API key is not known' : 'Send Authorization: Bearer <apiKey>', {
+    'WWW-Authenticate': 'Bearer realm="dvc-gateway"',
+  });
+}
+
 export interface AccessRule {
   /** At least one of these roles. */
   roles: readonly Role[];
@@ -128,19 +166,10 @@ export interface AccessRule {
 
 /** Authenticates, then checks role, source and rate limit, in that order; the first failure answers. */
 export async function checkAccess(directory: ClientDirectory, rule: AccessRule, req: Request, res: Response): Promise<AuthenticatedClient | null> {
-  const address = req.socket.remoteAddress ?? 'unknown';
   const key = bearerKey(req);
   const client = key ? directory.find(key) : undefined;
   if (!client) {
-    const wait = await directory.failedKeyWait(address);
-    if (wait > 0) {
-      refuse(req, res, 429, 'rate_limited', `Too many unknown API keys from this address; retry in ${wait} s`, { 'Retry-After': String(wait) });
-      return null;
-    }
-    if (key) directory.recordFailedKey(address);
-    refuse(req, res, 401, 'unauthorized', key ? 'The API key is not known' : 'Send Authorization: Bearer <apiKey>', {
-      'WWW-Authenticate': 'Bearer realm="dvc-gateway"',
-    });
+    await refuseUnknownKey(directory, req, res, key);
     return null;
   }
   if (!rule.roles.some((r) => client.roles.has(r))) {
