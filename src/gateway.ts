@@ -10,6 +10,9 @@ import type { AnySectorSource } from './lookup/source.js';
 import type { Config } from './config.js';
 import { ClientDirectory, authenticateBeforeBody } from './http/auth.js';
 import { SessionStore } from './http/sessions.js';
+import { docsRoutes } from './http/routes/docs.js';
+import { PLANNED_ROUTES } from './http/planned-routes.js';
+import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './http/app.js';
 import { problemFor } from './http/problem.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
@@ -119,6 +122,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
       dashboardRoutes({ directory, queue, sessions: new SessionStore(redis, config.queuePrefix) }),
+      docsRoutes({ app: () => app, sources, planned: PLANNED_ROUTES, version: packageJson.version }),
     );
   }
   const app = createApp({ logger, metrics, routers, beforeBody: config.role !== 'worker' ? [authenticateBeforeBody(directory)] : [] });

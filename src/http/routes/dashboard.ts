@@ -21,6 +21,7 @@ import { ValidationFailed } from '../../domain/errors.js';
 import { ClientDirectory, type AuthenticatedClient } from '../auth.js';
 import { parseJsonBody } from '../body.js';
 import { problem, sendProblem } from '../problem.js';
+import { documented } from '../route-docs.js';
 import { dashboardHeaders, inlineStyleHeaders } from '../security-headers.js';
 import { SESSION_TTL_SECONDS, type SessionStore } from '../sessions.js';
 
@@ -45,7 +46,10 @@ export function dashboardRoutes(deps: { directory: ClientDirectory; queue: Queue
   router.use('/ops', dashboardHeaders);
   router.use(BOARD_PATH, inlineStyleHeaders);
 
-  router.post('/ops/session', async (req: Request, res: Response) => {
+  router.post(
+    '/ops/session',
+    documented({ tag: 'dashboard', summary: "Signs the dashboard in: answers a session cookie (an opaque id, never the key) for bull-board's pages", roles: null, body: { schema: { type: 'object', required: ['apiKey'], properties: { apiKey: { type: 'string' } } } }, responses: { 200: { description: 'Signed in; Set-Cookie holds the session', schema: { type: 'object', properties: { client: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, board: { type: 'string' } } } } }, problems: [400, 401, 403] }),
+    async (req: Request, res: Response) => {
     if (!sameOrigin(req)) return sendProblem(res, problem(403, 'forbidden', 'Sign in from the dashboard of this gateway'));
     const body = parseJsonBody(req) as { apiKey?: unknown } | null;
     const key = body && typeof body === 'object' ? body.apiKey : undefined;
@@ -61,7 +65,10 @@ export function dashboardRoutes(deps: { directory: ClientDirectory; queue: Queue
     res.json({ client: client.name, roles: [...client.roles].sort(), board: `${BOARD_PATH}/` });
   });
 
-  router.delete('/ops/session', async (req: Request, res: Response) => {
+  router.delete(
+    '/ops/session',
+    documented({ tag: 'dashboard', summary: 'Ends the dashboard session', roles: null, responses: { 204: { description: 'Signed out' } } }),
+    async (req: Request, res: Response) => {
     const id = sessionId(req);
     if (id) await sessions.end(id);
     res.setHeader('Set-Cookie', cookie(req, '', 0));
@@ -143,7 +150,7 @@ function deny(req: Request, res: Response, client: AuthenticatedClient | undefin
     ? problem(403, 'forbidden', `Client ${client.name} lacks the role ops-read`)
     : problem(401, 'unauthorized', 'Sign in on the dashboard at /ops/ first: the queue board reads its key from the session cookie');
   if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
-    res.status(p.status).type('html').setHeader('Content-Security-Policy', "default-src 'none'");
+    res.status(p.status).type('html').setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
     res.send(
       '<!doctype html><html lang="vi"><meta charset="utf-8"><title>dvc-gateway</title>' +
         `<p>Chưa đăng nhập hoặc khóa không có quyền xem. / Not signed in, or the key may not view this.</p>` +
