@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ValidationFailed } from '../../domain/errors.js';
 import { checkMaHoSo } from '../../domain/identifiers.js';
 import type { OpsService } from '../../ops/service.js';
+import { parseId } from '../../lookup/audit-redis.js';
 import { enqueueDelivery } from '../../sync/queue.js';
 import type { SyncStore } from '../../sync/store.js';
 import { requireRole, type ClientDirectory } from '../auth.js';
@@ -76,7 +77,7 @@ function stringParam(req: Request, name: string): string | undefined {
 function timeParam(req: Request, name: string): string | undefined {
   const raw = stringParam(req, name);
   if (raw === undefined) return undefined;
-  const ms = Date.parse(raw);
+  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
   if (Number.isNaN(ms)) throw new ValidationFailed('invalid_query', `${name} must be an ISO-8601 date-time`, [{ path: name, message: 'must be ISO-8601' }]);
   return new Date(ms).toISOString();
 }
@@ -169,7 +170,7 @@ export function opsRoutes(deps: { directory: ClientDirectory; ops: OpsService; s
       to: timeParam(req, 'to'),
       cursor: stringParam(req, 'cursor'),
     };
-    if (q.cursor !== undefined && !/^\d+-\d+$/.test(q.cursor)) {
+    if (q.cursor !== undefined && parseId(q.cursor) === undefined) {
       throw new ValidationFailed('invalid_query', 'cursor is not one this API returned', [{ path: 'cursor', message: 'is not valid' }]);
     }
     const clean = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as typeof q & { limit: number };
