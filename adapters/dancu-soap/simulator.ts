@@ -14,6 +14,9 @@ import { DANCU_WSDL_PATH, FIXTURE_CITIZENS, type CongDanXml } from './fixtures/i
 import { NO_FAULTS, checkFaults, createRandom, pickFault, type DancuFaults } from './simulator-faults.js';
 import {
   answerXml,
+  dtdAnswerXml,
+  hugeAnswerXml,
+  withCharacterReferences,
   bodyProblem,
   credentialProblem,
   faultXml,
@@ -60,6 +63,9 @@ export type DancuCallOutcome =
   | 'error'
   | 'rate_limited'
   | 'malformed'
+  | 'huge'
+  | 'personal_fault'
+  | 'dtd'
   | 'hang'
   | 'reset'
   | 'down';
@@ -179,6 +185,17 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
         const whole = answerXml(citizens.slice(0, 1));
         return sendXml(res, 200, whole.slice(0, Math.floor(whole.length / 2)));
       }
+      case 'huge':
+        call.outcome = 'huge';
+        return sendXml(res, 200, hugeAnswerXml(faults.hugeBytes));
+      case 'personal_fault': {
+        call.outcome = 'personal_fault';
+        const who = reading.ok ? `${reading.body.HoVaTen ?? ''}, số định danh ${reading.body.SoDinhDanh ?? ''}` : 'công dân';
+        return sendXml(res, 500, faultXml('soap:Server', `Không xử lý được yêu cầu tra cứu của ${who}`));
+      }
+      case 'dtd':
+        call.outcome = 'dtd';
+        return sendXml(res, 200, dtdAnswerXml());
     }
     const problem = credentialProblem(header, credentials, Date.now());
     if (problem !== null) {
@@ -201,7 +218,8 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
     if (seenRequestIds.size > MAX_REMEMBERED_IDS) seenRequestIds.delete(seenRequestIds.values().next().value!);
     const found = citizens.filter((c) => matches(c, reading.body));
     call.outcome = found.length > 0 ? 'found' : 'not_found';
-    sendXml(res, 200, answerXml(found));
+    const xml = answerXml(found);
+    sendXml(res, 200, faults.characterReferences ? withCharacterReferences(xml) : xml);
   };
 
   const control: SimControl = {

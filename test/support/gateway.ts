@@ -62,6 +62,8 @@ export async function startTestGateway(
     prefix?: string;
     /** More entries of the clients file, beside those of KEYS. */
     clients?: readonly Record<string, unknown>[];
+    /** The gateway's logger; default a silent one (TEST_LOG_LEVEL to see it). */
+    logger?: import('pino').Logger;
   } = {},
 ): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix('gw');
@@ -92,7 +94,7 @@ export async function startTestGateway(
     ...options.env,
   };
   const config = loadConfig(env);
-  const gateway = await startGateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const gateway = await startGateway(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   const { cleanup } = testRedis(prefix);
   return {
     gateway,
