@@ -49,3 +49,5 @@ export function createDkdnBusinessRegistry(options: DkdnOptions): DkdnBusinessRe
   };
 }
 
+
+export { startDkdnSimulator, type DkdnFaultUpdate, type DkdnFaults, type DkdnSimulator, type DkdnSimulatorOptions } from './simulator.js';

@@ -13,7 +13,7 @@ import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
 import { untilAborted } from '../shared/abort.js';
-import type { DvcqgPortalOptions } from './index.js';
+import type { DvcqgPortalOptions } from './options.js';
 
 /** The factory's options, with the timeout's default already applied. */
 export type DvcqgClientSettings = DvcqgPortalOptions & { timeoutMs: number };

@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { AlertConfig } from '../config.js';
 import type { Metrics } from './metrics.js';
-import type { OpsService } from './service.js';
 
 export interface Alert {
   rule: string;
@@ -37,6 +36,17 @@ interface Observation {
 const HISTORY = 200;
 const WEBHOOK_ATTEMPTS = 5;
 
+/**
+ * What the rules read, as the ops service provides it. An interface of its own, so this module and
+ * service.ts (which builds the engine) do not import each other.
+ */
+export interface AlertInputs {
+  readiness(): Promise<{ ok: boolean; checks: Readonly<Record<string, { status: 'ok' | 'fail'; reason?: string }>> }>;
+  upstreams(): ReadonlyArray<{ name: string; circuit: 'closed' | 'open' | 'half-open'; openedAt: string | null }>;
+  queues(): Promise<ReadonlyArray<{ name: string; waiting: number; delayed: number }>>;
+  deps: { store: { syncLagSeconds(now?: number): Promise<number>; deadLetterCount(): Promise<number> } };
+}
+
 export class AlertEngine {
   private readonly firing = new Map<string, Alert>();
   private readonly history: Alert[] = [];
@@ -48,7 +58,7 @@ export class AlertEngine {
   private webhookChain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly deps: { ops: OpsService; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
+    private readonly deps: { ops: AlertInputs; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
   ) {
     const firing = this.firing;
     new Gauge({
