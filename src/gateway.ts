@@ -29,7 +29,7 @@ import { dashboardRoutes } from './http/routes/dashboard.js';
 import { whoamiRoutes } from './http/routes/whoami.js';
 import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
-import { OpsService } from './ops/service.js';
+import { OpsService, opsConfig } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 import { Records } from './records/records.js';
 
@@ -106,7 +106,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     metrics,
     logger,
   });
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
+  const ops = new OpsService({ config: opsConfig(config), redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients, { redis, keyPrefix: config.queuePrefix });
