@@ -88,10 +88,22 @@ export interface RedisConfig {
   commandTimeoutMs: number;
 }
 
+export interface HttpConfig {
+  /** A connection with no request for this long after its last answer is closed. */
+  keepAliveTimeoutMs: number;
+  /** Request headers must have arrived this long after the request began (then 408 and closed). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived within this (then 408 and closed). */
+  requestTimeoutMs: number;
+  /** Most client connections at once (lowered to fit the open-file limit). */
+  maxConnections: number;
+}
+
 export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
   host: string;
+  http: HttpConfig;
   redis: RedisConfig;
   queuePrefix: string;
   logLevel: string;
@@ -151,6 +163,16 @@ export function loadClients(path: string | undefined): ClientConfig[] {
   });
 }
 
+function httpConfig(env: EnvReader): HttpConfig {
+  const headersTimeoutMs = env.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 });
+  return {
+    keepAliveTimeoutMs: env.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
+    headersTimeoutMs,
+    requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 60_000, { min: headersTimeoutMs, max: 3_600_000 }),
+    maxConnections: env.int('HTTP_MAX_CONNECTIONS', 10_000, { min: 16, max: 1_000_000 }),
+  };
+}
+
 export function loadConfig(source: Env = process.env): Config {
   const env = new EnvReader(source);
   const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
@@ -164,6 +186,7 @@ export function loadConfig(source: Env = process.env): Config {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
     host: env.string('HOST', '0.0.0.0'),
+    http: httpConfig(env),
     redis: {
       url: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
       commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),

@@ -8,6 +8,7 @@ import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
 import type { Config } from './config.js';
 import { ClientDirectory } from './http/auth.js';
 import { createApp } from './http/app.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
 import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
@@ -28,6 +29,7 @@ import { checkRedisDurability, createRedisConnection } from './redis/connection.
 export interface Gateway {
   server: Server;
   port: number;
+  http: HttpServer;
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
@@ -95,12 +97,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     );
   }
   const app = createApp({ logger, metrics, routers });
-  const server: Server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 65_000;
-  const port = (server.address() as { port: number }).port;
+  const http = await startHttpServer(app, { port: config.port, host: config.host, ...config.http }, { logger, metrics });
+  const { server, port } = http;
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
 
@@ -123,5 +121,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, worker, store, metrics, stop };
+  return { server, port, http, worker, store, metrics, stop };
 }

@@ -73,7 +73,35 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpConnectionsShed = new Counter({
+    name: 'gateway_http_connections_shed_total',
+    help: 'Idle client connections closed to make room for new ones (near HTTP_MAX_CONNECTIONS)',
+    registers: [this.registry],
+  });
+
+  readonly httpConnectionsRefused = new Counter({
+    name: 'gateway_http_connections_refused_total',
+    help: 'Client connections refused at HTTP_MAX_CONNECTIONS (every connection busy)',
+    registers: [this.registry],
+  });
+
+  private openConnections: () => number = () => 0;
+
+  /** Where gateway_http_connections reads the number of open client connections. */
+  onHttpConnections(read: () => number): void {
+    this.openConnections = read;
+  }
+
   constructor(options: { defaults?: boolean } = {}) {
+    const openConnections = () => this.openConnections();
+    new Gauge({
+      name: 'gateway_http_connections',
+      help: 'Client connections open now',
+      registers: [this.registry],
+      collect(this: Gauge) {
+        this.set(openConnections());
+      },
+    });
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 }
