@@ -25,6 +25,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
+import { Records } from './records/records.js';
 
 export interface Gateway {
   server: Server;
@@ -33,6 +34,7 @@ export interface Gateway {
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
+  records: Records;
   stop(): Promise<void>;
 }
 
@@ -58,7 +60,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
-  const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400);
+  const store = new SyncStore(redis, config.queuePrefix, {
+    retentionSeconds: config.sync.stateRetentionDays * 86_400,
+    outbox: config.databaseUrl !== undefined,
+    maxPendingProgress: config.sync.maxPendingProgress,
+  });
   // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
   const queue = createSyncQueue(redis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
@@ -77,8 +83,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     worker.start();
   }
 
+  // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
+  const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit });
+  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -101,6 +110,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const { server, port } = http;
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
+  records.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -113,6 +123,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      await records.stop();
       await queue.close();
       lookups.close();
       portalAdapter.close();
@@ -121,5 +132,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, http, worker, store, metrics, stop };
+  return { server, port, http, worker, store, metrics, records, stop };
 }

@@ -14,6 +14,7 @@ import {
   ValidationFailed,
   type FieldError,
 } from '../domain/errors.js';
+import { RecordsUnavailable } from '../records/errors.js';
 
 export interface Problem {
   type: string;
@@ -115,7 +116,8 @@ const TABLE: Row[] = [
   {
     matches: (e) => isRedisUnavailable(e) || (e as { code?: unknown } | null)?.code === 'store_unavailable',
     answer: (e) => {
-      const message = e instanceof GatewayError && e.code === 'store_unavailable' ? e.message : storeUnavailable(e).message;
+      const message =
+        (e instanceof GatewayError && e.code === 'store_unavailable') || e instanceof RecordsUnavailable ? (e as Error).message : storeUnavailable(e).message;
       return {
         problem: problem(503, 'store_unavailable', message, { retryAfterSeconds: STORE_RETRY_AFTER_SECONDS }),
         headers: { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) },

@@ -50,6 +50,13 @@ export class SyncService {
     const { store, queue, metrics, logger } = this.deps;
     const m = rev.dossier.MaHoSo;
     const result = await store.accept(rev);
+    if (result.outcome === 'too_many_pending') {
+      throw new ValidationFailed(
+        'invalid_body',
+        `progress: a dossier holds at most ${result.limit} progress items not yet acknowledged by the portal (SYNC_MAX_PENDING_PROGRESS); this revision would make it ${result.waiting}, so none of it was accepted`,
+        [{ path: '/progress', message: `would leave ${result.waiting} progress items unacknowledged, more than the limit of ${result.limit}` }],
+      );
+    }
     metrics.syncOutcomes.inc({ outcome: result.outcome });
     if (result.outcome === 'stale') return { outcome: 'stale', maHoSo: m, revision: rev.revision, currentRevision: result.current };
     if (result.outcome === 'duplicate') return { outcome: 'duplicate', maHoSo: m, revision: rev.revision };
