@@ -80,6 +80,8 @@ export interface AlertConfig {
   deadLettersWindowSeconds: number;
   circuitOpenSeconds: number;
   backlogGrowthSeconds: number;
+  /** How long `store_data_lost` fires (and readiness fails) after Redis was found without the gateway's data. */
+  storeDataLostSeconds: number;
   webhookUrl: string | undefined;
   webhookTimeoutMs: number;
 }
@@ -88,6 +90,8 @@ export interface RedisConfig {
   url: string;
   /** The longest one command may take before the request needing it answers 503 `store_unavailable`. */
   commandTimeoutMs: number;
+  /** How often the marker key that detects a Redis which lost its data is read (src/redis/marker.ts). */
+  markerCheckIntervalMs: number;
 }
 
 export interface HttpConfig {
@@ -229,6 +233,7 @@ export function loadConfig(source: Env = process.env): Config {
     redis: {
       url: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
       commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
+      markerCheckIntervalMs: env.int('REDIS_MARKER_CHECK_INTERVAL_MS', 5_000, { min: 100, max: 3_600_000 }),
     },
     queuePrefix,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -287,6 +292,7 @@ export function loadConfig(source: Env = process.env): Config {
       deadLettersWindowSeconds: env.int('ALERT_DEAD_LETTERS_WINDOW_SECONDS', 900, { min: 1 }),
       circuitOpenSeconds: env.int('ALERT_CIRCUIT_OPEN_SECONDS', 120, { min: 1 }),
       backlogGrowthSeconds: env.int('ALERT_BACKLOG_GROWTH_SECONDS', 600, { min: 1 }),
+      storeDataLostSeconds: env.int('ALERT_STORE_DATA_LOST_SECONDS', 600, { min: 1 }),
       webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
       webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
     },

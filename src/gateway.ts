@@ -25,6 +25,7 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
+import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
 
 export interface Gateway {
@@ -87,7 +88,15 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
+  const marker = new StoreMarker({
+    redis,
+    prefix: config.queuePrefix,
+    logger,
+    checkIntervalMs: config.redis.markerCheckIntervalMs,
+    holdMs: config.alerts.storeDataLostSeconds * 1000,
+  });
+  await marker.start();
+  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -123,6 +132,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      marker.stop();
       await records.stop();
       await queue.close();
       lookups.close();

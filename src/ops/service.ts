@@ -15,6 +15,7 @@ import type { SyncStore } from '../sync/store.js';
 import type { Records } from '../records/records.js';
 import type { Metrics } from './metrics.js';
 import { AlertEngine } from './alerts.js';
+import type { StoreMarker } from '../redis/marker.js';
 
 export interface QueueFigures {
   name: string;
@@ -46,6 +47,8 @@ export interface OpsDeps {
   audit: AuditLog;
   /** The durable records; its check is informational (PostgreSQL down never makes the gateway unready). */
   records?: Records;
+  /** Detects a Redis that came back without the gateway's data. */
+  marker?: StoreMarker;
 }
 
 const READY_CACHE_MS = 1_000;
@@ -150,6 +153,10 @@ export class OpsService {
     } catch (e) {
       checks.redis = { status: 'fail', latencyMs: Math.round(performance.now() - started), reason: `Redis unreachable: ${(e as Error).message}` };
     }
+    const loss = this.deps.marker?.dataLoss();
+    checks.redisData = loss
+      ? { status: 'fail', since: loss.detectedAt, reason: 'Redis came back without the gateway\'s data (its marker key vanished): work accepted before is lost' }
+      : { status: 'ok' };
     const worker = this.deps.worker;
     if (worker) {
       const running = worker.worker.isRunning();
