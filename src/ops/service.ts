@@ -94,6 +94,24 @@ export class OpsService {
         this.set(await deps.store.undeliveredCount());
       },
     });
+    const readiness = () => this.readiness();
+    new Gauge({
+      name: 'gateway_redis_up',
+      help: 'Whether Redis answered the readiness check (1) or not (0); alert redis_unreachable',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        const { checks } = await readiness();
+        this.set(checks.redis?.status === 'ok' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_store_data_lost',
+      help: 'Whether Redis was found without the gateway\'s data (its marker key vanished) within ALERT_STORE_DATA_LOST_SECONDS (1) or not (0); alert store_data_lost',
+      registers: [metrics.registry],
+      collect: function (this: Gauge) {
+        this.set(deps.marker?.dataLoss() ? 1 : 0);
+      },
+    });
     this.alerts = new AlertEngine({ ops: this, config: deps.config.alerts, redis: deps.redis, prefix: deps.config.queuePrefix, logger: deps.logger, metrics });
   }
 
