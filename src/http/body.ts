@@ -53,7 +53,7 @@ export interface JsonShape {
  * costs less than reading it. Outside strings, `:` only ever separates a member's name from its value.
  */
 export function scanJson(
-  text: string,
+  bytes: Uint8Array,
   limits: { maxDepth: number; maxMembers: number; maxContainers: number } = { maxDepth: Infinity, maxMembers: Infinity, maxContainers: Infinity },
 ): JsonShape {
   let containers = 0;
@@ -63,8 +63,10 @@ export function scanJson(
   let inString = false;
   // Members counted per open object; arrays hold -1 so their colons (there are none) would not count.
   const counts: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+  // UTF-8 bytes: every structural character is ASCII and no byte of a multi-byte sequence is, so the
+  // scan runs on the body as received, before (and instead of) decoding a body it refuses.
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
     if (inString) {
       if (c === 92) i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
@@ -93,20 +95,14 @@ export function scanJson(
 
 /** Deepest nesting of objects and arrays. */
 export function jsonDepth(text: string): number {
-  return scanJson(text).depth;
+  return scanJson(Buffer.from(text, 'utf8')).depth;
 }
 
 export function parseJsonBody(req: Request): unknown {
   checkJsonMediaType(req);
   const raw: unknown = req.body;
   if (!Buffer.isBuffer(raw) || raw.length === 0) throw new ValidationFailed('invalid_body', 'The request body is empty; send a JSON object', [{ path: '', message: 'is required' }]);
-  let text: string;
-  try {
-    text = decoder.decode(raw);
-  } catch {
-    throw new ValidationFailed('invalid_body', 'The request body is not valid UTF-8', [{ path: '', message: 'is not valid UTF-8' }]);
-  }
-  const shape = scanJson(text, { maxDepth: MAX_DEPTH, maxMembers: MAX_OBJECT_MEMBERS, maxContainers: MAX_CONTAINERS });
+  const shape = scanJson(raw, { maxDepth: MAX_DEPTH, maxMembers: MAX_OBJECT_MEMBERS, maxContainers: MAX_CONTAINERS });
   if (shape.depth > MAX_DEPTH) {
     throw new ValidationFailed('invalid_body', `JSON nested deeper than ${MAX_DEPTH} levels is not accepted`, [{ path: '', message: `is nested deeper than ${MAX_DEPTH} levels` }]);
   }
@@ -119,6 +115,12 @@ export function parseJsonBody(req: Request): unknown {
     throw new ValidationFailed('invalid_body', `An object of the body has more than ${MAX_OBJECT_MEMBERS} members`, [
       { path: '', message: `holds an object with more than ${MAX_OBJECT_MEMBERS} members` },
     ]);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(raw);
+  } catch {
+    throw new ValidationFailed('invalid_body', 'The request body is not valid UTF-8', [{ path: '', message: 'is not valid UTF-8' }]);
   }
   try {
     return parseJson(text);
