@@ -6,7 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { progressItemKey, type AcceptOutcome, type DossierRevision, type DossierSyncStatus, type ProgressItem } from '../domain/dossier.js';
-import { ValidationFailed, type FieldError } from '../domain/errors.js';
+import { totalFieldErrors, ValidationFailed, type FieldError } from '../domain/errors.js';
 import type { Metrics } from '../ops/metrics.js';
 import { enqueueDelivery, type DeliveryJobData } from './queue.js';
 import type { SyncStore } from './store.js';
@@ -38,7 +38,8 @@ export class SyncService {
     }
     if (errors.length > 0) {
       const first = errors[0]!;
-      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      const total = totalFieldErrors(errors);
+      const more = total > 1 ? ` (and ${total - 1} more)` : '';
       throw new ValidationFailed('invalid_body', `${first.path || 'body'} ${first.message}${more}`, errors);
     }
     const b = body as { revision: number; dossier: DossierRevision['dossier']; progress?: ProgressItem[] };
