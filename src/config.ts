@@ -205,7 +205,7 @@ export function loadConfig(source: Env = process.env): Config {
       `must be 1-64 letters, digits, ".", "-" or "_", with at most one {hash tag} (e.g. {gw}), got "${queuePrefix}"`,
     );
   }
-  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
+  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 1_000, { min: 1 });
   return {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
