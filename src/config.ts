@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, EnvReader, type Env } from './config-env.js';
-import { DEFAULT_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
+import { DEFAULT_CIRCUIT, DEFAULT_PORTAL_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
 
 export { ConfigError } from './config-env.js';
 
@@ -158,13 +158,20 @@ function databaseUrl(env: EnvReader): string | undefined {
 
 const DEFAULT_WSDL = fileURLToPath(new URL('../adapters/dancu-soap/fixtures/dancu.wsdl', import.meta.url));
 
-function resilience(env: EnvReader, prefix: string, timeoutMs: number, maxConcurrent: number): ResilienceOptions {
+function resilience(
+  env: EnvReader,
+  prefix: string,
+  timeoutMs: number,
+  maxConcurrent: number,
+  circuit: Omit<ResilienceOptions, 'timeoutMs' | 'maxConcurrent'> = DEFAULT_CIRCUIT,
+): ResilienceOptions {
   return {
     timeoutMs: env.int(`${prefix}_TIMEOUT_MS`, timeoutMs, { min: 1, max: 600_000 }),
-    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, DEFAULT_CIRCUIT.errorThresholdPercent, { min: 1, max: 100 }),
-    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, DEFAULT_CIRCUIT.volumeThreshold, { min: 1 }),
-    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, DEFAULT_CIRCUIT.windowMs, { min: 100 }),
-    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, DEFAULT_CIRCUIT.openMs, { min: 100 }),
+    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, circuit.errorThresholdPercent, { min: 1, max: 100 }),
+    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, circuit.volumeThreshold, { min: 1 }),
+    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, circuit.windowMs, { min: 100 }),
+    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, circuit.openMs, { min: 100 }),
+    halfOpenTrials: env.int(`${prefix}_CIRCUIT_TRIAL_CALLS`, circuit.halfOpenTrials, { min: 1, max: 1_000 }),
     maxConcurrent: env.int(`${prefix}_MAX_CONCURRENT`, maxConcurrent, { min: 1, max: 10_000 }),
   };
 }
@@ -224,7 +231,7 @@ export function loadConfig(source: Env = process.env): Config {
       `must be 1-64 letters, digits, ".", "-" or "_", with at most one {hash tag} (e.g. {gw}), got "${queuePrefix}"`,
     );
   }
-  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
+  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 1_000, { min: 1 });
   return {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
@@ -246,7 +253,7 @@ export function loadConfig(source: Env = process.env): Config {
       password: env.string('DVCQG_PASSWORD', 'dvc-gateway-secret'),
       dstcode: env.string('DVCQG_DSTCODE', 'H26'),
       madonvi: env.string('DVCQG_MADONVI', '000.00.00.H26'),
-      resilience: resilience(env, 'DVCQG', 10_000, 64),
+      resilience: resilience(env, 'DVCQG', 10_000, 64, DEFAULT_PORTAL_CIRCUIT),
     },
     dancu: {
       url: env.url('DANCU_URL', 'http://127.0.0.1:7002/dancu/TraCuuThongTinCongDan'),
