@@ -25,6 +25,10 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { Records } from './records/records.js';
+import { createKpiProjection } from './kpi/projection.js';
+import { KpiService } from './kpi/service.js';
+import { kpiRetention } from './kpi/retention.js';
+import { kpiRoutes } from './http/routes/kpi.js';
 
 export interface Gateway {
   server: Server;
@@ -113,6 +117,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+  records.register(createKpiProjection(logger));
+  records.addMaintenance(kpiRetention(config.kpi.retentionMonths, logger));
+  const kpi = new KpiService(records, config.kpi);
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
@@ -130,6 +137,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
+      kpiRoutes({ directory, kpi }),
       dashboardRoutes({ directory, queue }),
     );
   }
