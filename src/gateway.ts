@@ -29,6 +29,7 @@ import { createKpiProjection } from './kpi/projection.js';
 import { KpiService } from './kpi/service.js';
 import { kpiRetention } from './kpi/retention.js';
 import { kpiRoutes } from './http/routes/kpi.js';
+import { kpiAlertSource } from './kpi/alerts.js';
 
 export interface Gateway {
   server: Server;
@@ -93,6 +94,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
+  // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
+  if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready));
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
