@@ -15,13 +15,15 @@ export type UnitFigures = { unit: string; name: string | null; level: string | n
 export interface UnitsAnswer {
   period: { label: string; from: string; to: string };
   asOf: string;
+  /** The warning thresholds in force (KPI_* variables), so a reader can colour rates against them. */
+  thresholds: { minDossiers: number; fullyOnlineRate: number; onTimeRate: number; dueSoonHours: number };
   total: Indicators & { points766Estimate: { total: number; max: number } };
   units: UnitFigures[];
 }
 
 export type ProcedureFigures = { maTTHC: string | null; name: string | null; onlineLevel: string | null } & Indicators;
 
-export interface UnitAnswer extends Omit<UnitsAnswer, 'total' | 'units'> {
+export interface UnitAnswer extends Omit<UnitsAnswer, 'total' | 'units' | 'thresholds'> {
   unit: string;
   name: string | null;
   level: string | null;
@@ -68,7 +70,9 @@ export class KpiService {
         return { unit: code, name: cat?.name ?? null, level: cat?.level ?? null, ...withPoints(indicators(byUnit.get(code) ?? ZERO)) };
       });
       units.sort(byFullyOnlineRate);
-      return { period: periodJson(period), asOf: localIso(asOf), total: withPoints(indicators(total ?? ZERO)), units };
+      const c = this.config;
+      const thresholds = { minDossiers: c.warnMinDossiers, fullyOnlineRate: c.warnFullyOnlineRate, onTimeRate: c.warnOnTimeRate, dueSoonHours: c.dueSoonHours };
+      return { period: periodJson(period), asOf: localIso(asOf), thresholds, total: withPoints(indicators(total ?? ZERO)), units };
     });
   }
 

@@ -21,6 +21,13 @@ export interface Warning {
 }
 
 const pct = (r: number) => `${(Math.round(r * 1000) / 10).toString()} %`;
+/** Vietnamese writes a decimal comma. */
+const pctVi = (r: number) => pct(r).replace('.', ',');
+/** An instant as people in Hà Nội read it: `17:00 25/11/2026`. */
+function localText(d: Date): string {
+  const iso = localIso(d);
+  return `${iso.slice(11, 16)} ${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}`;
+}
 
 export function unitWarnings(unit: string, i: Indicators, c: KpiConfig): Warning[] {
   const out: Warning[] = [];
@@ -33,7 +40,7 @@ export function unitWarnings(unit: string, i: Indicators, c: KpiConfig): Warning
       value: i.fullyOnlineRate,
       threshold: c.warnFullyOnlineRate,
       message:
-        `Tỷ lệ hồ sơ trực tuyến toàn trình ${pct(i.fullyOnlineRate)} thấp hơn ngưỡng ${pct(c.warnFullyOnlineRate)} (${i.fullyOnline}/${i.fullyOnlineEligible} hồ sơ) · ` +
+        `Tỷ lệ hồ sơ trực tuyến toàn trình ${pctVi(i.fullyOnlineRate)} thấp hơn ngưỡng ${pctVi(c.warnFullyOnlineRate)} (${i.fullyOnline}/${i.fullyOnlineEligible} hồ sơ) · ` +
         `fully-online rate ${pct(i.fullyOnlineRate)} below ${pct(c.warnFullyOnlineRate)} (${i.fullyOnline} of ${i.fullyOnlineEligible} dossiers)`,
     });
   }
@@ -46,7 +53,7 @@ export function unitWarnings(unit: string, i: Indicators, c: KpiConfig): Warning
       value: i.onTimeRate,
       threshold: c.warnOnTimeRate,
       message:
-        `Tỷ lệ hồ sơ đúng hạn ${pct(i.onTimeRate)} thấp hơn ngưỡng ${pct(c.warnOnTimeRate)} (${i.onTime}/${i.received} hồ sơ) · ` +
+        `Tỷ lệ hồ sơ đúng hạn ${pctVi(i.onTimeRate)} thấp hơn ngưỡng ${pctVi(c.warnOnTimeRate)} (${i.onTime}/${i.received} hồ sơ) · ` +
         `on-time rate ${pct(i.onTimeRate)} below ${pct(c.warnOnTimeRate)} (${i.onTime} of ${i.received} dossiers)`,
     });
   }
@@ -54,7 +61,7 @@ export function unitWarnings(unit: string, i: Indicators, c: KpiConfig): Warning
 }
 
 export function dossierWarning(r: DossierWarningRow, c: KpiConfig): Warning {
-  const due = r.due_at ? localIso(r.due_at) : '—';
+  const due = r.due_at ? localText(r.due_at) : '—';
   const overdue = !r.on_time;
   return {
     code: overdue ? 'dossier_overdue' : 'dossier_due_soon',
@@ -64,7 +71,7 @@ export function dossierWarning(r: DossierWarningRow, c: KpiConfig): Warning {
     value: null,
     threshold: null,
     message: overdue
-      ? `Hồ sơ quá hạn (hẹn trả ${due}) · dossier overdue (due ${due})`
-      : `Hồ sơ sắp đến hạn trong ${c.dueSoonHours} giờ (hẹn trả ${due}) · dossier due within ${c.dueSoonHours} h (due ${due})`,
+      ? `Hồ sơ quá hạn (hẹn trả ${due}) · dossier overdue (due ${due}, Hà Nội time)`
+      : `Hồ sơ sắp đến hạn trong ${c.dueSoonHours} giờ (hẹn trả ${due}) · dossier due within ${c.dueSoonHours} h (due ${due}, Hà Nội time)`,
   };
 }
