@@ -27,6 +27,11 @@ import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
+import { createKpiProjection } from './kpi/projection.js';
+import { KpiService } from './kpi/service.js';
+import { kpiRetention } from './kpi/retention.js';
+import { kpiRoutes } from './http/routes/kpi.js';
+import { kpiAlertSource } from './kpi/alerts.js';
 
 export interface Gateway {
   server: Server;
@@ -86,6 +91,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+  records.register(createKpiProjection(logger));
+  records.addMaintenance(kpiRetention(config.kpi.retentionMonths, logger));
+  const kpi = new KpiService(records, config.kpi);
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
   const marker = new StoreMarker({
@@ -97,6 +105,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   });
   await marker.start();
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
+  // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
+  if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready));
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -111,6 +121,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
+      kpiRoutes({ directory, kpi }),
       dashboardRoutes({ directory, queue }),
     );
   }

@@ -24,7 +24,18 @@ export interface Alert {
   resolvedAt: string | null;
 }
 
-interface Observation {
+/**
+ * Rules evaluated elsewhere (the indicators' unit warnings, say): each round a source reports every
+ * subject of its rules it knows about; a firing alert of its rules that it no longer reports is
+ * resolved. A source that fails leaves its alerts as they are until it answers again.
+ */
+export interface AlertSource {
+  name: string;
+  rules: readonly string[];
+  observe(now: number): Promise<Observation[]>;
+}
+
+export interface Observation {
   rule: string;
   subject: string;
   severity: Alert['severity'];
@@ -46,6 +57,7 @@ export class AlertEngine {
   private readonly openSince = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private webhookChain: Promise<void> = Promise.resolve();
+  private readonly sources: AlertSource[] = [];
 
   constructor(
     private readonly deps: { ops: OpsService; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
@@ -83,8 +95,26 @@ export class AlertEngine {
   }
 
   /** One evaluation of every rule; returns the alerts that changed state. */
+  addSource(source: AlertSource): void {
+    this.sources.push(source);
+  }
+
   async evaluate(now = Date.now()): Promise<Alert[]> {
     const observations = await this.observe(now);
+    for (const source of this.sources) {
+      let reported: Observation[];
+      try {
+        reported = await source.observe(now);
+      } catch (err) {
+        this.deps.logger.warn({ source: source.name, err: (err as Error).message }, 'alert source failed; its alerts are kept as they are');
+        continue;
+      }
+      observations.push(...reported);
+      const seen = new Set(reported.map((o) => `${o.rule}:${o.subject}`));
+      for (const [key, a] of this.firing) {
+        if (source.rules.includes(a.rule) && !seen.has(key)) observations.push({ rule: a.rule, subject: a.subject, severity: a.severity, summary: a.summary, value: a.value, threshold: a.threshold, breached: false });
+      }
+    }
     const changed: Alert[] = [];
     for (const o of observations) {
       const key = `${o.rule}:${o.subject}`;
