@@ -9,8 +9,8 @@ import { DEFAULT_CIRCUIT, type ResilienceOptions } from './resilience/options.js
 
 export { ConfigError } from './config-env.js';
 
-export type Role = 'sync' | 'lookup' | 'ops' | 'ops-read';
-export const ROLES: readonly Role[] = ['sync', 'lookup', 'ops', 'ops-read'];
+export type Role = 'sync' | 'lookup' | 'kpi' | 'ops' | 'ops-read';
+export const ROLES: readonly Role[] = ['sync', 'lookup', 'kpi', 'ops', 'ops-read'];
 
 export interface ClientConfig {
   name: string;
@@ -82,6 +82,17 @@ export interface AlertConfig {
   webhookTimeoutMs: number;
 }
 
+/** Thresholds and retention of the indicators (shared/KPI.md). */
+export interface KpiConfig {
+  /** A unit-level warning needs at least this many dossiers in its denominator. */
+  warnMinDossiers: number;
+  warnFullyOnlineRate: number;
+  warnOnTimeRate: number;
+  dueSoonHours: number;
+  /** Dossiers received longer ago than this are deleted from the indicator tables. */
+  retentionMonths: number;
+}
+
 export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
@@ -97,6 +108,25 @@ export interface Config {
   sync: SyncConfig;
   audit: { retentionDays: number; maxEntries: number };
   alerts: AlertConfig;
+  /** PostgreSQL of the durable records (indicators, history); undefined: those endpoints answer 503. */
+  databaseUrl: string | undefined;
+  kpi: KpiConfig;
+}
+
+function databaseUrl(env: EnvReader): string | undefined {
+  const value = env.optionalString('DATABASE_URL');
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a URL like postgres://user@host:5432/database');
+  }
+  if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got ${parsed.protocol}//`);
+  }
+  if (!parsed.hostname && !parsed.searchParams.get('host')) throw new ConfigError('DATABASE_URL', 'names no host');
+  return value;
 }
 
 const DEFAULT_WSDL = fileURLToPath(new URL('../adapters/dancu-soap/fixtures/dancu.wsdl', import.meta.url));
@@ -217,6 +247,14 @@ export function loadConfig(source: Env = process.env): Config {
       backlogGrowthSeconds: env.int('ALERT_BACKLOG_GROWTH_SECONDS', 600, { min: 1 }),
       webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
       webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
+    },
+    databaseUrl: databaseUrl(env),
+    kpi: {
+      warnMinDossiers: env.int('KPI_WARN_MIN_DOSSIERS', 10, { min: 1 }),
+      warnFullyOnlineRate: env.number('KPI_WARN_FULLY_ONLINE_RATE', 0.9, { min: 0, max: 1 }),
+      warnOnTimeRate: env.number('KPI_WARN_ON_TIME_RATE', 0.95, { min: 0, max: 1 }),
+      dueSoonHours: env.number('KPI_DUE_SOON_HOURS', 24, { min: 0, max: 24 * 365 }),
+      retentionMonths: env.int('KPI_RETENTION_MONTHS', 60, { min: 1, max: 1200 }),
     },
   };
 }

@@ -24,6 +24,7 @@ import { whoamiRoutes } from './http/routes/whoami.js';
 import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
+import { Records } from './records/records.js';
 
 export interface Gateway {
   server: Server;
@@ -31,6 +32,7 @@ export interface Gateway {
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
+  records: Records;
   stop(): Promise<void>;
 }
 
@@ -109,8 +111,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     worker.start();
   }
 
+  // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
+  const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit });
+  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -137,6 +142,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const port = (server.address() as { port: number }).port;
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
+  records.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -149,6 +155,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      await records.stop();
       await queue.close();
       lookups.close();
       portalAdapter.close();
@@ -157,5 +164,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, worker, store, metrics, stop };
+  return { server, port, worker, store, metrics, records, stop };
 }

@@ -12,6 +12,7 @@ import {
   ValidationFailed,
   type FieldError,
 } from '../domain/errors.js';
+import { RecordsUnavailable } from '../records/errors.js';
 
 export interface Problem {
   type: string;
@@ -39,6 +40,7 @@ const TITLES: Record<string, string> = {
   upstream_rejected: 'The upstream refused the request',
   upstream_bad_response: 'The upstream answered something unexpected',
   service_unavailable: 'The gateway cannot take this request now',
+  store_unavailable: 'The store is unavailable',
   internal_error: 'Internal error',
 };
 
@@ -73,6 +75,7 @@ export function problemFor(error: unknown): { problem: Problem; headers: Record<
       headers: {},
     };
   }
+  if (error instanceof RecordsUnavailable) return { problem: problem(503, 'store_unavailable', error.message), headers: { 'Retry-After': '5' } };
   if (error instanceof GatewayError && error.code === 'not_found') return { problem: problem(404, 'not_found', error.message), headers: {} };
   return { problem: problem(500, 'internal_error', 'An internal error occurred'), headers: {} };
 }
