@@ -25,6 +25,14 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { Records } from './records/records.js';
+import { handleOutboxBatch } from './history/outbox-handler.js';
+import { enforceRetention } from './history/retention.js';
+import { HistoryStore } from './history/store.js';
+import { historyRoutes } from './http/routes/history.js';
+import { reconcileRoutes } from './http/routes/reconcile.js';
+import { ReconcileEvents } from './reconcile/events.js';
+import { Reconciler } from './reconcile/reconciler.js';
+import { ReconcileStore } from './reconcile/store.js';
 
 export interface Gateway {
   server: Server;
@@ -33,6 +41,8 @@ export interface Gateway {
   store: SyncStore;
   metrics: Metrics;
   records: Records;
+  /** The reconciler of a worker process with PostgreSQL; null otherwise. */
+  reconciler: Reconciler | null;
   stop(): Promise<void>;
 }
 
@@ -113,6 +123,35 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+  // Dossier history and reconciliation (docs/history.md).
+  records.register({ name: 'history', handle: handleOutboxBatch });
+  records.addMaintenance({
+    name: 'history-retention',
+    run: async (pool) => {
+      const { retentionDays, copyRetentionDays } = config.history;
+      const removed = await enforceRetention(pool, { historyDays: retentionDays, copyDays: copyRetentionDays, runDays: 30 });
+      if (removed.history + removed.dossiers + removed.copies + removed.runs > 0) logger.info(removed, 'history retention: old rows deleted');
+    },
+  });
+  const historyStore = new HistoryStore(records);
+  const reconcileStore = new ReconcileStore(records);
+  const reconciler =
+    records.configured && config.role !== 'api'
+      ? new Reconciler({
+          store: reconcileStore,
+          sync: store,
+          portal,
+          guard: guards.dvcqg,
+          maxConcurrent: config.dvcqg.resilience.maxConcurrent,
+          events: new ReconcileEvents(redis, config.queuePrefix),
+          checks: metrics.reconcileChecks,
+          redis,
+          prefix: config.queuePrefix,
+          logger,
+          perMinute: config.history.reconcilePerMinute,
+          leaseMs: config.sync.leaseMs,
+        })
+      : null;
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
@@ -130,6 +169,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
+      historyRoutes({ directory, history: historyStore, store, redis, prefix: config.queuePrefix }),
+      reconcileRoutes({ directory, reconcile: reconcileStore, redis, prefix: config.queuePrefix, logger, perMinute: config.history.reconcilePerMinute }),
       dashboardRoutes({ directory, queue }),
     );
   }
@@ -143,6 +184,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
   records.start();
+  // Reconciliation starts once the tables exist (PostgreSQL may come up later than the gateway).
+  void records.whenReady().then(() => reconciler?.start());
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -155,6 +198,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      await reconciler?.stop();
       await records.stop();
       await queue.close();
       lookups.close();
@@ -164,5 +208,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, worker, store, metrics, records, stop };
+  return { server, port, worker, store, metrics, records, reconciler, stop };
 }

@@ -307,6 +307,7 @@ describe('rules evaluated directly, on a clock of the test', () => {
       backlogGrowthSeconds: 60,
       webhookUrl: undefined,
       webhookTimeoutMs: 1_000,
+      driftPerHour: 10,
     };
     const alerts = new AlertEngine({ ops, config, redis: {} as Redis, prefix: 'unused', logger: pino({ level: 'silent' }), metrics: new Metrics() });
     const changes: string[] = [];

@@ -3,7 +3,6 @@
  * a large table: rows leave in batches picked by an index (the history's primary key starts with the
  * entry time), each batch its own short statement, so no long transaction holds locks or bloats.
  */
-import type { Logger } from 'pino';
 import type { Pool } from '../records/pool.js';
 
 export interface RetentionSettings {
@@ -65,35 +64,4 @@ async function batched(pool: Pool, statement: (limit: number) => [string, unknow
     if ((rowCount ?? 0) < BATCH) break;
   }
   return total;
-}
-
-/** Runs the retention pass hourly (and soon after start); failures are logged and retried next time. */
-export class RetentionSchedule {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-
-  constructor(
-    private readonly deps: { pool: Pool; settings: RetentionSettings; logger: Logger; intervalMs?: number; canRun?: () => Promise<boolean> },
-  ) {}
-
-  start(): void {
-    const interval = this.deps.intervalMs ?? 3_600_000;
-    const tick = async () => {
-      try {
-        if (!this.deps.canRun || (await this.deps.canRun())) {
-          const r = await enforceRetention(this.deps.pool, this.deps.settings);
-          if (r.history + r.dossiers + r.copies + r.runs > 0) this.deps.logger.info(r, 'history retention: old rows deleted');
-        }
-      } catch (err) {
-        this.deps.logger.warn({ err: (err as Error).message }, 'history retention pass failed; retried at the next pass');
-      }
-      if (!this.stopped) this.timer = setTimeout(() => void tick(), interval).unref();
-    };
-    this.timer = setTimeout(() => void tick(), Math.min(60_000, interval)).unref();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
 }

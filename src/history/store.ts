@@ -1,5 +1,6 @@
 /** Reading a dossier's history from PostgreSQL, in outbox entry order, a page at a time. */
-import type { Pool } from '../records/pool.js';
+import type { QueryResultRow } from 'pg';
+import type { Records } from '../records/records.js';
 
 export interface HistoryEvent {
   /** The outbox entry id: the event's identity and order. */
@@ -20,12 +21,16 @@ export interface HistoryPage {
 export const CURSOR = /^(\d{1,15})-(\d{1,15})$/;
 
 export class HistoryStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(private readonly records: Pick<Records, 'read'>) {}
+
+  private query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<{ rows: R[] }> {
+    return this.records.read((pool) => pool.query<R>(sql, params));
+  }
 
   /** Events after `cursor`, oldest first; null when the dossier has no history at all. */
   async page(maHoSo: string, limit: number, cursor: string | undefined): Promise<HistoryPage | null> {
     const [ms, seq] = cursor ? cursor.split('-') : ['-1', '-1'];
-    const { rows } = await this.pool.query<{ entry_ms: number; entry_seq: number; at: Date; type: string; revision: number; detail: Record<string, unknown> }>(
+    const { rows } = await this.query<{ entry_ms: number; entry_seq: number; at: Date; type: string; revision: number; detail: Record<string, unknown> }>(
       `SELECT entry_ms, entry_seq, at, type, revision, detail FROM dossier_history
         WHERE ma_ho_so = $1 AND (entry_ms, entry_seq) > ($2::bigint, $3::bigint)
         ORDER BY entry_ms, entry_seq LIMIT $4`,
@@ -44,13 +49,13 @@ export class HistoryStore {
   }
 
   async exists(maHoSo: string): Promise<boolean> {
-    const { rows } = await this.pool.query('SELECT 1 FROM dossier_history WHERE ma_ho_so = $1 LIMIT 1', [maHoSo]);
+    const { rows } = await this.query('SELECT 1 FROM dossier_history WHERE ma_ho_so = $1 LIMIT 1', [maHoSo]);
     return rows.length > 0;
   }
 
   /** Drifts recorded in the last `seconds` (the reconcile_drift alert). */
   async driftsSince(seconds: number): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(
+    const { rows } = await this.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM dossier_history WHERE type = 'drift' AND at > now() - make_interval(secs => $1)`,
       [seconds],
     );

@@ -73,6 +73,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly reconcileChecks = new Counter({
+    name: 'gateway_reconcile_checks_total',
+    help: "Checks of a delivered dossier against the portal's copy, by outcome (matched, drifted, failed)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }

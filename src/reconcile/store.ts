@@ -2,8 +2,8 @@
  * Reconciliation's tables in PostgreSQL (migration 021): per-dossier expectations and check times,
  * the copies a repair resends, on-demand runs and their items, and hourly figures.
  */
-import type { Pool } from '../records/pool.js';
-import { inTransaction } from '../records/pool.js';
+import type { QueryResultRow } from 'pg';
+import type { Records } from '../records/records.js';
 import type { ExpectedFields, FieldDrift } from './compare.js';
 
 export interface ReconcileDossier {
@@ -52,10 +52,15 @@ const ELIGIBLE = 'delivered_revision IS NOT NULL AND expected_revision = deliver
 const toDate = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
 
 export class ReconcileStore {
-  constructor(readonly pool: Pool) {}
+  constructor(private readonly records: Pick<Records, 'read' | 'write'>) {}
+
+  /** One statement; PostgreSQL unset, down or not migrated → RecordsUnavailable (503). */
+  private query<R extends QueryResultRow = QueryResultRow>(sql: string, params: unknown[] = []): Promise<{ rows: R[]; rowCount: number | null }> {
+    return this.records.read((pool) => pool.query<R>(sql, params));
+  }
 
   async dossier(maHoSo: string): Promise<ReconcileDossier | null> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.query(
       `SELECT ma_ho_so, accepted_revision, delivered_revision, expected, expected_revision, drift_open, last_drift
          FROM reconcile_dossiers WHERE ma_ho_so = $1`,
       [maHoSo],
@@ -75,7 +80,7 @@ export class ReconcileStore {
 
   /** Open drifts not checked for `minAgeMs`, then the least recently checked delivered dossiers. */
   async due(limit: number, minAgeMs: number, skip: readonly string[]): Promise<string[]> {
-    const drifting = await this.pool.query<{ ma_ho_so: string }>(
+    const drifting = await this.query<{ ma_ho_so: string }>(
       `SELECT ma_ho_so FROM reconcile_dossiers
         WHERE drift_open AND ${ELIGIBLE} AND (checked_at IS NULL OR checked_at < now() - make_interval(secs => $2))
           AND NOT (ma_ho_so = ANY($3::text[]))
@@ -84,7 +89,7 @@ export class ReconcileStore {
     );
     const out = drifting.rows.map((r) => r.ma_ho_so);
     if (out.length >= limit) return out;
-    const rest = await this.pool.query<{ ma_ho_so: string }>(
+    const rest = await this.query<{ ma_ho_so: string }>(
       `SELECT ma_ho_so FROM reconcile_dossiers WHERE ${ELIGIBLE} AND NOT (ma_ho_so = ANY($2::text[]))
         ORDER BY checked_at NULLS FIRST, delivered_at LIMIT $1`,
       [limit - out.length, [...skip, ...out]],
@@ -94,13 +99,13 @@ export class ReconcileStore {
 
   /** The data of `revision` as the sync state stored it (packed), or null when no copy is kept. */
   async copy(maHoSo: string, revision: number): Promise<Buffer | null> {
-    const { rows } = await this.pool.query<{ data: Buffer }>('SELECT data FROM dossier_copies WHERE ma_ho_so = $1 AND revision = $2', [maHoSo, revision]);
+    const { rows } = await this.query<{ data: Buffer }>('SELECT data FROM dossier_copies WHERE ma_ho_so = $1 AND revision = $2', [maHoSo, revision]);
     return rows[0]?.data ?? null;
   }
 
   /** Records a check of the portal's copy, and the drift state it leaves the dossier in. */
   async checked(maHoSo: string, state: { driftOpen: boolean; lastDrift?: DriftDetail | null }): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `UPDATE reconcile_dossiers SET checked_at = now(), drift_open = $2, last_drift = COALESCE($3::jsonb, last_drift) WHERE ma_ho_so = $1`,
       [maHoSo, state.driftOpen, state.lastDrift === undefined || state.lastDrift === null ? null : JSON.stringify(state.lastDrift)],
     );
@@ -108,12 +113,12 @@ export class ReconcileStore {
 
   /** A check without an answer still takes the dossier to the back of the line. */
   async touch(maHoSo: string): Promise<void> {
-    await this.pool.query('UPDATE reconcile_dossiers SET checked_at = now() WHERE ma_ho_so = $1', [maHoSo]);
+    await this.query('UPDATE reconcile_dossiers SET checked_at = now() WHERE ma_ho_so = $1', [maHoSo]);
   }
 
   /** Adds to this hour's figures. */
   async count(delta: Partial<Record<'checked' | 'matched' | 'drifted' | 'failed' | 'repaired', number>>): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `INSERT INTO reconcile_hourly (hour, checked, matched, drifted, failed, repaired)
        VALUES (date_trunc('hour', now()), $1, $2, $3, $4, $5)
        ON CONFLICT (hour) DO UPDATE SET
@@ -126,7 +131,7 @@ export class ReconcileStore {
 
   /** Figures of the last 24 hours (whole hours, the current one included). */
   async last24h(): Promise<{ checked: number; matched: number; drifted: number; failed: number; repaired: number }> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.query(
       `SELECT COALESCE(sum(checked), 0)::int AS checked, COALESCE(sum(matched), 0)::int AS matched,
               COALESCE(sum(drifted), 0)::int AS drifted, COALESCE(sum(failed), 0)::int AS failed,
               COALESCE(sum(repaired), 0)::int AS repaired
@@ -152,7 +157,7 @@ export class ReconcileStore {
       params.push(toDate(filter.receivedTo));
       where.push(`d.received_on <= $${params.length}::date`);
     }
-    return inTransaction(this.pool, async (client) => {
+    return this.records.write(async (client) => {
       await client.query('INSERT INTO reconcile_runs (id, requested_by, filter, queued) VALUES ($1, $2, $3, 0)', [id, by, JSON.stringify(filter)]);
       const inserted = await client.query(
         `INSERT INTO reconcile_run_items (run_id, ma_ho_so) SELECT $1, d.ma_ho_so FROM reconcile_dossiers d WHERE ${where.join(' AND ')}`,
@@ -165,7 +170,7 @@ export class ReconcileStore {
   }
 
   async run(id: string): Promise<RunFigures | null> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.query(
       `SELECT r.id, r.queued, r.finished_at,
               count(i.outcome)::int AS checked,
               count(*) FILTER (WHERE i.outcome = 'matched')::int AS matched,
@@ -193,7 +198,7 @@ export class ReconcileStore {
 
   /** The most recent runs, newest first, with their figures. */
   async recentRuns(limit: number): Promise<Array<RunFigures & { createdAt: string; requestedBy: string; filter: RunFilter }>> {
-    const { rows } = await this.pool.query<{ id: string; created_at: Date; requested_by: string; filter: RunFilter }>(
+    const { rows } = await this.query<{ id: string; created_at: Date; requested_by: string; filter: RunFilter }>(
       'SELECT id, created_at, requested_by, filter FROM reconcile_runs ORDER BY created_at DESC LIMIT $1',
       [limit],
     );
@@ -207,7 +212,7 @@ export class ReconcileStore {
 
   /** Run items whose turn has come, oldest first. */
   async dueItems(limit: number, skip: readonly string[]): Promise<RunItem[]> {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.query(
       `SELECT run_id, ma_ho_so, outcome, repair_attempts, deferred_since FROM reconcile_run_items
         WHERE NOT settled AND next_at <= now() AND NOT (ma_ho_so = ANY($2::text[]))
         ORDER BY next_at LIMIT $1`,
@@ -230,7 +235,7 @@ export class ReconcileStore {
     item: Pick<RunItem, 'runId' | 'maHoSo'>,
     change: { outcome?: CheckOutcome; repaired?: boolean; repairAttempt?: boolean; settled: boolean; retryInMs?: number; deferred?: boolean },
   ): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `UPDATE reconcile_run_items SET
          outcome = COALESCE(outcome, $3), repaired = repaired OR $4, repair_attempts = repair_attempts + $5,
          settled = $6, next_at = now() + make_interval(secs => $7),
@@ -248,7 +253,7 @@ export class ReconcileStore {
       ],
     );
     if (change.settled) {
-      await this.pool.query(
+      await this.query(
         `UPDATE reconcile_runs SET finished_at = now()
           WHERE id = $1 AND finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM reconcile_run_items WHERE run_id = $1 AND NOT settled)`,
         [item.runId],
