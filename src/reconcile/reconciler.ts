@@ -78,7 +78,10 @@ export class Reconciler {
     this.share = Math.max(1, Math.floor(deps.maxConcurrent / 16));
   }
 
+  /** Starts (or, after stop(), starts again) the scheduling loop. */
   start(): void {
+    this.stopped = false;
+    if (this.timer) clearTimeout(this.timer);
     const every = this.deps.tickMs ?? 250;
     const loop = async () => {
       if (this.stopped) return;
