@@ -69,6 +69,8 @@ export interface SyncConfig {
   shutdownGraceMs: number;
   /** How long a delivered dossier's sync state is remembered, in days; 0 keeps it forever. */
   stateRetentionDays: number;
+  /** Most progress items one dossier may hold not yet acknowledged by the portal. */
+  maxPendingProgress: number;
 }
 
 export interface AlertConfig {
@@ -82,6 +84,12 @@ export interface AlertConfig {
   webhookTimeoutMs: number;
   /** reconcile_drift fires when more drifts than this were found in the last hour. */
   driftPerHour: number;
+}
+
+export interface RedisConfig {
+  url: string;
+  /** The longest one command may take before the request needing it answers 503 `store_unavailable`. */
+  commandTimeoutMs: number;
 }
 
 /** Thresholds and retention of the indicators (shared/KPI.md). */
@@ -109,7 +117,7 @@ export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
   host: string;
-  redisUrl: string;
+  redis: RedisConfig;
   queuePrefix: string;
   logLevel: string;
   clients: ClientConfig[];
@@ -120,7 +128,10 @@ export interface Config {
   sync: SyncConfig;
   audit: { retentionDays: number; maxEntries: number };
   alerts: AlertConfig;
-  /** PostgreSQL of the durable records (indicators, history); undefined: those endpoints answer 503. */
+  /**
+   * PostgreSQL of the durable records (indicators, history); when set, sync state changes are also
+   * written to the outbox. Undefined: those endpoints answer 503.
+   */
   databaseUrl: string | undefined;
   kpi: KpiConfig;
   history: HistoryConfig;
@@ -193,15 +204,22 @@ export function loadConfig(source: Env = process.env): Config {
   const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
   const dancuUsername = env.string('DANCU_USERNAME', 'dvc-gateway');
   const queuePrefix = env.string('QUEUE_PREFIX', 'gw');
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
-    throw new ConfigError('QUEUE_PREFIX', `must be 1-64 letters, digits, ".", "-" or "_", got "${queuePrefix}"`);
+  // A `{tag}` part makes every key share one Redis Cluster slot, as the Lua commands need there.
+  if (queuePrefix.length > 64 || !/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/.test(queuePrefix) || queuePrefix === '') {
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      `must be 1-64 letters, digits, ".", "-" or "_", with at most one {hash tag} (e.g. {gw}), got "${queuePrefix}"`,
+    );
   }
   const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
   return {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
     host: env.string('HOST', '0.0.0.0'),
-    redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
+    redis: {
+      url: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
+      commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
+    },
     queuePrefix,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     clients: loadClients(env.optionalString('GATEWAY_CLIENTS_FILE')),
@@ -246,6 +264,7 @@ export function loadConfig(source: Env = process.env): Config {
       reconcileIntervalMs: env.int('SYNC_RECONCILE_INTERVAL_MS', 10_000, { min: 100 }),
       shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 15_000, { min: 0 }),
       stateRetentionDays: env.int('SYNC_STATE_RETENTION_DAYS', 180, { min: 0 }),
+      maxPendingProgress: env.int('SYNC_MAX_PENDING_PROGRESS', 1_000, { min: 1, max: 1_000_000 }),
     },
     audit: {
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 90, { min: 1 }),

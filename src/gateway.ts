@@ -3,14 +3,13 @@
  * process runs is started here and stopped by the returned `stop()`, in the reverse order.
  */
 import type { Server } from 'node:http';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
 import type { Config } from './config.js';
 import { ClientDirectory } from './http/auth.js';
 import { createApp } from './http/app.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
-import { toFieldErrors, validateBatch, validateRevision } from './http/validation.js';
+import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
 import { UpstreamGuard } from './resilience/guard.js';
 import { guardPortal } from './resilience/guarded.js';
@@ -24,6 +23,7 @@ import { whoamiRoutes } from './http/routes/whoami.js';
 import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
+import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 import { Records } from './records/records.js';
 import { handleOutboxBatch } from './history/outbox-handler.js';
 import { enforceRetention } from './history/retention.js';
@@ -52,46 +52,11 @@ export interface GatewayOptions {
   metrics?: Metrics;
 }
 
-function redisClient(url: string, blocking: boolean, logger: Logger, name: string): Redis {
-  const client = new Redis(url, {
-    connectionName: name,
-    // Workers must wait out a Redis restart; the API must answer 503 instead of hanging.
-    maxRetriesPerRequest: blocking ? null : 2,
-    // Commands issued in the same tick by concurrent requests go out in one write.
-    enableAutoPipelining: !blocking,
-    enableOfflineQueue: true,
-    connectTimeout: 5_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
-  let warned = false;
-  client.on('error', (err) => {
-    if (!warned) logger.error({ err: err.message, connection: name }, 'Redis connection error');
-    warned = true;
-  });
-  client.on('ready', () => {
-    if (warned) logger.info({ connection: name }, 'Redis connection restored');
-    warned = false;
-  });
-  return client;
-}
-
-/** Production Redis must keep what a 202 promised: AOF on, nothing evicted. */
-async function checkRedisDurability(redis: Redis, logger: Logger): Promise<void> {
-  try {
-    const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
-    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    if (appendonly !== 'yes') logger.warn('Redis runs without AOF (appendonly no): accepted revisions may be lost if Redis restarts');
-    if (policy !== 'noeviction') logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: queued work may be evicted');
-  } catch {
-    logger.warn('could not read Redis configuration (CONFIG GET refused); check appendonly yes and maxmemory-policy noeviction');
-  }
-}
-
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const metrics = options.metrics ?? new Metrics();
-  const redis = redisClient(config.redisUrl, false, logger, 'gateway');
-  const workerRedis = redisClient(config.redisUrl, true, logger, 'gateway-worker');
+  const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger });
+  const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger });
   await redis.ping();
   await checkRedisDurability(redis, logger);
 
@@ -103,8 +68,13 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
-  const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400);
-  const queue = createSyncQueue(workerRedis, config.queuePrefix);
+  const store = new SyncStore(redis, config.queuePrefix, {
+    retentionSeconds: config.sync.stateRetentionDays * 86_400,
+    outbox: config.databaseUrl !== undefined,
+    maxPendingProgress: config.sync.maxPendingProgress,
+  });
+  // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
+  const queue = createSyncQueue(redis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
   queue.on('error', () => undefined);
   const sync = new SyncService({
@@ -112,7 +82,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     queue,
     metrics,
     logger,
-    validate: (body, base) => (validateRevision(body) ? [] : toFieldErrors(validateRevision.errors, base)),
+    validate: revisionErrors,
   });
 
   let worker: SyncWorker | null = null;
@@ -165,7 +135,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       if (c.apiKey.length < 16) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
     }
     routers.push(
-      dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
+      dossierRoutes({ directory, sync, validateBatch: (b) => batchErrors(b) }),
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
