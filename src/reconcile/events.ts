@@ -4,28 +4,24 @@
  * atomic by itself: no sync state changes with them.
  */
 import type { Redis } from 'ioredis';
-import { outboxKey } from '../records/outbox-events.js';
+import { appendOutbox, outboxKey } from '../sync/outbox.js';
 import type { DriftDetail } from './store.js';
 
 export class ReconcileEvents {
-  private readonly key: string;
+  private readonly keys: { outbox: string };
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
-    this.key = outboxKey(prefix);
+    this.keys = { outbox: outboxKey(prefix) };
   }
 
   drift(maHoSo: string, revision: number, detail: DriftDetail): Promise<string | null> {
-    return this.append('drift', maHoSo, revision, detail);
+    return appendOutbox(this.redis, this.keys, { type: 'drift', maHoSo, revision, detail: detail as Record<string, unknown> });
   }
 
   repaired(maHoSo: string, revision: number): Promise<string | null> {
-    return this.append('repaired', maHoSo, revision, {});
-  }
-
-  private append(type: string, maHoSo: string, revision: number, detail: unknown): Promise<string | null> {
-    return this.redis.xadd(this.key, '*', 't', type, 'm', maHoSo, 'r', String(revision), 'at', String(Date.now()), 'd', JSON.stringify(detail));
+    return appendOutbox(this.redis, this.keys, { type: 'repaired', maHoSo, revision, detail: {} });
   }
 }
