@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ValidationFailed, type FieldError } from '../../domain/errors.js';
 import { checkMaHoSo } from '../../domain/identifiers.js';
 import { outboxCaughtUp } from '../../reconcile/catch-up.js';
+import { RecordsUnavailable } from '../../records/errors.js';
 import type { ReconcileStore, RunFilter } from '../../reconcile/store.js';
 import { requireRole, type ClientDirectory } from '../auth.js';
 import { parseJsonBody } from '../body.js';
@@ -68,10 +69,16 @@ export function reconcileRoutes(deps: { directory: ClientDirectory; reconcile: R
     res.json(run);
   });
 
-  // For the dashboard and the command line: the last 24 hours and the latest runs.
+  // For the dashboard: the last 24 hours and the latest runs. A status feed like /v1/ops/sync, so
+  // PostgreSQL being unset or down is said in the answer (`available: false`), not as a failure.
   router.get('/v1/ops/reconcile', requireRole(directory, 'ops-read'), async (_req: Request, res: Response) => {
-    const [last24h, runs] = await Promise.all([reconcile.last24h(), reconcile.recentRuns(10)]);
-    res.json({ perMinute: deps.perMinute, last24h, runs });
+    try {
+      const [last24h, runs] = await Promise.all([reconcile.last24h(), reconcile.recentRuns(10)]);
+      res.json({ available: true, perMinute: deps.perMinute, last24h, runs });
+    } catch (e) {
+      if (!(e instanceof RecordsUnavailable)) throw e;
+      res.json({ available: false, reason: e.message, perMinute: deps.perMinute, last24h: null, runs: [] });
+    }
   });
 
   return router;

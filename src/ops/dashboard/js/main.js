@@ -14,6 +14,7 @@ import { refresh, showSignIn, signIn, signOut } from './session.js';
 import { applyStaticText, renderAll, renderUpdated, renderVerdict } from './render.js';
 import { renderChart } from './chart.js';
 import { replayAll } from './dead-letters.js';
+import { startReconcilePanel } from './reconcile.js';
 
 export function start() {
   applyStaticText();
@@ -37,6 +38,7 @@ export function start() {
   $('signout').addEventListener('click', () => signOut());
   $('refresh').addEventListener('click', () => refresh());
   $('replay-all').addEventListener('click', () => replayAll());
+  startReconcilePanel();
   for (const b of document.querySelectorAll('.lang button')) {
     b.addEventListener('click', () => {
       state.lang = b.dataset.lang === 'en' ? 'en' : 'vi';
