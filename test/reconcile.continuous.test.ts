@@ -44,12 +44,10 @@ const types = async (m: string) => ((await api(t.url, 'GET', `/v1/dossiers/${m}/
 describe('continuous reconciliation', () => {
   it('checks every delivered dossier by itself and repairs a drift', async () => {
     const dossiers = [sampleDossier(code()), sampleDossier(code()), sampleDossier(code())];
-    for (const d of dossiers) {
-      await direct.syncDossier(d, { knownToPortal: false });
-      await out.delivered(d, 3);
-    }
-    await waitFor('the dossiers in PostgreSQL', async () => (await types(dossiers[2]!.MaHoSo)).length === 2);
+    for (const d of dossiers) await direct.syncDossier(d, { knownToPortal: false });
+    // Changed on the portal before the gateway's first check of it.
     t.portal.tamperDossier(dossiers[1]!.MaHoSo, { NgayHenTra: '20270101000000' });
+    for (const d of dossiers) await out.delivered(d, 3);
     await waitFor('drift and repair', async () => (await types(dossiers[1]!.MaHoSo)).join() === 'accepted,delivered,drift,repaired', 30_000);
     expect(t.portal.dossier(dossiers[1]!.MaHoSo)).toEqual(dossiers[1]);
     const { rows } = await t.gateway.records.pool().query('SELECT count(*)::int AS n FROM reconcile_dossiers WHERE checked_at IS NOT NULL AND ma_ho_so = ANY($1)', [
@@ -73,18 +71,45 @@ describe('continuous reconciliation', () => {
     await pool.query(`UPDATE reconcile_dossiers SET checked_at = now() - interval '1 hour' WHERE ma_ho_so = $1`, [ms[0]]);
     await pool.query(`UPDATE reconcile_dossiers SET checked_at = now() - interval '2 hours' WHERE ma_ho_so = $1`, [ms[1]]);
     await pool.query(`UPDATE reconcile_dossiers SET checked_at = NULL WHERE ma_ho_so = $1`, [ms[2]]);
-    expect(await store.due(3, 60_000, [])).toEqual([ms[2], ms[1], ms[0]]);
+    expect(await store.due(3, 60_000, 60_000, [])).toEqual([ms[2], ms[1], ms[0]]);
+    // Checked within the re-check age: left alone.
+    expect(await store.due(3, 60_000, 3 * 3_600_000, [])).toEqual([ms[2]]);
     t.gateway.reconciler!.start();
   });
 
+  it("counts in a run the drift a continuous check found and repaired after the run was asked for", async () => {
+    const d = sampleDossier(code());
+    await direct.syncDossier(d, { knownToPortal: false });
+    t.portal.tamperDossier(d.MaHoSo, { KenhThucHien: 3 });
+    const reconciler = t.gateway.reconciler!;
+    await reconciler.stop();
+    try {
+      await out.delivered(d, 1);
+      await waitFor('drained', async () => (await types(d.MaHoSo)).length === 2);
+      const run = await api(t.url, 'POST', '/v1/ops/reconcile', { key: KEYS.ops, body: { maHoSo: d.MaHoSo } });
+      expect(run.body.queued).toBe(1);
+      // A continuous check gets there first.
+      expect(await reconciler.check(d.MaHoSo)).toMatchObject({ kind: 'drifted', repaired: true });
+      reconciler.start();
+      const figures = await waitFor('done', async () => {
+        const r = (await api(t.url, 'GET', `/v1/ops/reconcile/${run.body.id}`, { key: KEYS.opsRead })).body;
+        return r.state === 'done' ? r : undefined;
+      });
+      expect(figures).toMatchObject({ checked: 1, matched: 0, drifted: 1, repaired: 1, failed: 0 });
+    } finally {
+      reconciler.start();
+    }
+  });
+
   it('stays away from the portal while its circuit is open', async () => {
-    const pool = t.gateway.records.pool();
-    await pool.query('UPDATE reconcile_dossiers SET checked_at = NULL');
     t.portal.setFaults({ down: true });
     try {
       expect(t.gateway.reconciler).not.toBeNull();
-      // The reconciler's own failing checks open it.
-      await waitFor('the circuit to open', openCircuit);
+      // Dossiers never checked: the reconciler asks the portal about them, fails, and so opens the circuit.
+      await waitFor('the circuit to open', async () => {
+        await out.delivered(sampleDossier(code()), 1);
+        return openCircuit();
+      });
       const lookups = () => t.portal.calls().filter((c) => c.service === 'TraCuuHoSo').length;
       const before = lookups();
       for (let i = 0; i < 5; i++) await t.gateway.reconciler!.tick();

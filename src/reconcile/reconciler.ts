@@ -51,7 +51,7 @@ export type CheckResult =
   | { kind: 'held' }
   | { kind: 'deferred' }
   | { kind: 'failed'; reason: string }
-  | { kind: 'matched'; closedDrift: boolean }
+  | { kind: 'matched'; closedDrift: boolean; driftFoundAt: Date | null }
   | { kind: 'drifted'; repaired: boolean; repairable: boolean };
 
 const REPAIR_ATTEMPTS = 5;
@@ -61,6 +61,11 @@ const HELD_MS = 1_000;
 const MAX_DEFER_MS = 15 * 60_000;
 /** Open drifts are checked again (and their repair retried) after this long. */
 const DRIFT_RECHECK_MS = 60_000;
+/**
+ * Continuous checks visit a dossier again after this long at the soonest: a small city does not have
+ * its few dossiers asked for over and over; a large one cycles slower than this anyway.
+ */
+const RECHECK_MS = 60 * 60_000;
 
 export class Reconciler {
   private readonly lease: Lease;
@@ -71,6 +76,9 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticking = false;
+  private generation = 0;
+  private failingSince: number | null = null;
+  private lastFailureLog = 0;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.lease = new Lease(deps.redis, `${deps.prefix}:reconcile:leader`, 15_000);
@@ -78,19 +86,28 @@ export class Reconciler {
     this.share = Math.max(1, Math.floor(deps.maxConcurrent / 16));
   }
 
-  /** Starts (or, after stop(), starts again) the scheduling loop. */
+  /** Starts (or, after stop(), starts again) the scheduling loop; a loop already running gives way to it. */
   start(): void {
     this.stopped = false;
     if (this.timer) clearTimeout(this.timer);
+    const generation = ++this.generation;
     const every = this.deps.tickMs ?? 250;
     const loop = async () => {
-      if (this.stopped) return;
+      if (this.stopped || generation !== this.generation) return;
       try {
         await this.tick();
+        if (this.failingSince !== null) this.deps.logger.info('reconciler: working again');
+        this.failingSince = null;
       } catch (err) {
-        this.deps.logger.warn({ err: (err as Error).message }, 'reconciler pass failed');
+        // PostgreSQL or Redis down: said once, then once a minute, not four times a second.
+        const now = Date.now();
+        if (this.failingSince === null || now - this.lastFailureLog > 60_000) {
+          this.deps.logger.warn({ err: (err as Error).message }, 'reconciler paused: a pass failed; retrying');
+          this.lastFailureLog = now;
+        }
+        this.failingSince ??= now;
       }
-      if (!this.stopped) this.timer = setTimeout(() => void loop(), every).unref();
+      if (!this.stopped && generation === this.generation) this.timer = setTimeout(() => void loop(), every).unref();
     };
     this.timer = setTimeout(() => void loop(), every).unref();
   }
@@ -119,7 +136,7 @@ export class Reconciler {
       this.refill();
       if (room <= 0 || this.deps.perMinute <= 0 || this.tokens < 1) return;
       const want = Math.min(room, Math.floor(this.tokens));
-      for (const m of await this.deps.store.due(want, DRIFT_RECHECK_MS, [...this.inFlight.keys()])) {
+      for (const m of await this.deps.store.due(want, DRIFT_RECHECK_MS, RECHECK_MS, [...this.inFlight.keys()])) {
         this.tokens--;
         this.launch(m, () => this.continuous(m));
       }
@@ -164,9 +181,13 @@ export class Reconciler {
       case 'failed':
         if (repairing) return store.updateItem(item, this.nextRepair(item));
         return store.updateItem(item, { outcome: 'failed', settled: true });
-      case 'matched':
-        // For an item found drifted, agreeing now is its repair (ours, or a newer delivery's).
-        return store.updateItem(item, { outcome: 'matched', repaired: repairing, settled: true });
+      case 'matched': {
+        // For an item found drifted, agreeing now is its repair (ours, or a newer delivery's); so it is
+        // when the continuous checks found and repaired this dossier's drift after the run was asked for.
+        const driftedMeanwhile = result.driftFoundAt !== null && result.driftFoundAt >= item.runCreatedAt;
+        if (repairing || driftedMeanwhile) return store.updateItem(item, { outcome: 'drifted', repaired: true, settled: true });
+        return store.updateItem(item, { outcome: 'matched', settled: true });
+      }
       case 'drifted':
         if (result.repaired) return store.updateItem(item, { outcome: 'drifted', repaired: true, settled: true });
         if (!result.repairable) return store.updateItem(item, { outcome: 'drifted', settled: true });
@@ -209,19 +230,20 @@ export class Reconciler {
     const drift = driftOf(row.expected, found);
     if (drift === null) {
       if (row.driftOpen) await events.repaired(m, revision);
-      await store.checked(m, { driftOpen: false });
+      await store.checked(m, { driftOpen: false, repaired: row.driftOpen });
       if (!recheck) {
         checks.inc({ outcome: 'matched' });
         await store.count({ checked: 1, matched: 1, repaired: row.driftOpen ? 1 : 0 });
       } else if (row.driftOpen) await store.count({ repaired: 1 });
-      return { kind: 'matched', closedDrift: row.driftOpen };
+      return { kind: 'matched', closedDrift: row.driftOpen, driftFoundAt: row.driftFoundAt };
     }
     // The same drift seen again (a repair not yet agreed) is not a new event.
-    if (!row.driftOpen || JSON.stringify(row.lastDrift) !== JSON.stringify(drift)) {
+    const newDrift = !row.driftOpen || JSON.stringify(row.lastDrift) !== JSON.stringify(drift);
+    if (newDrift) {
       await events.drift(m, revision, drift);
       logger.warn({ maHoSo: m, revision, drift }, 'reconciliation: the portal differs from the delivered revision');
     }
-    await store.checked(m, { driftOpen: true, lastDrift: drift });
+    await store.checked(m, { driftOpen: true, lastDrift: drift, newDrift });
     if (!recheck) {
       checks.inc({ outcome: 'drifted' });
       await store.count({ checked: 1, drifted: 1 });
@@ -269,7 +291,7 @@ export class Reconciler {
     }
     if (driftOf(row.expected!, found) !== null) return 'pending';
     await events.repaired(m, revision);
-    await store.checked(m, { driftOpen: false });
+    await store.checked(m, { driftOpen: false, repaired: true });
     logger.info({ maHoSo: m, revision }, 'reconciliation: repaired; the portal agrees with the delivered revision');
     return 'repaired';
   }

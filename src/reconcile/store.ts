@@ -14,6 +14,8 @@ export interface ReconcileDossier {
   expectedRevision: number | null;
   driftOpen: boolean;
   lastDrift: DriftDetail | null;
+  driftFoundAt: Date | null;
+  repairedAt: Date | null;
 }
 
 export type DriftDetail = { fields: FieldDrift[] } | { missing: true };
@@ -42,12 +44,16 @@ export interface RunItem {
   outcome: 'matched' | 'drifted' | 'failed' | null;
   repairAttempts: number;
   deferredSince: Date | null;
+  /** When the run was asked for: a drift found since then by anyone is this run's drift too. */
+  runCreatedAt: Date;
 }
 
 export type CheckOutcome = 'matched' | 'drifted' | 'failed';
 
 /** A delivered dossier whose portal copy can be checked: its expectation is of the delivered revision. */
 const ELIGIBLE = 'delivered_revision IS NOT NULL AND expected_revision = delivered_revision';
+
+const NOT_IN_RUN = 'NOT EXISTS (SELECT 1 FROM reconcile_run_items i WHERE i.ma_ho_so = d.ma_ho_so AND NOT i.settled)';
 
 const toDate = (yyyymmdd: string) => `${yyyymmdd.slice(0, 4)}-${yyyymmdd.slice(4, 6)}-${yyyymmdd.slice(6, 8)}`;
 
@@ -61,7 +67,7 @@ export class ReconcileStore {
 
   async dossier(maHoSo: string): Promise<ReconcileDossier | null> {
     const { rows } = await this.query(
-      `SELECT ma_ho_so, accepted_revision, delivered_revision, expected, expected_revision, drift_open, last_drift
+      `SELECT ma_ho_so, accepted_revision, delivered_revision, expected, expected_revision, drift_open, last_drift, drift_found_at, repaired_at
          FROM reconcile_dossiers WHERE ma_ho_so = $1`,
       [maHoSo],
     );
@@ -75,24 +81,31 @@ export class ReconcileStore {
       expectedRevision: r.expected_revision === null ? null : Number(r.expected_revision),
       driftOpen: r.drift_open === true,
       lastDrift: (r.last_drift as DriftDetail | null) ?? null,
+      driftFoundAt: (r.drift_found_at as Date | null) ?? null,
+      repairedAt: (r.repaired_at as Date | null) ?? null,
     };
   }
 
-  /** Open drifts not checked for `minAgeMs`, then the least recently checked delivered dossiers. */
-  async due(limit: number, minAgeMs: number, skip: readonly string[]): Promise<string[]> {
+  /**
+   * Open drifts not checked for `driftAgeMs`, then the least recently checked delivered dossiers not
+   * checked for `recheckAgeMs`; none that a run is about to check.
+   */
+  async due(limit: number, driftAgeMs: number, recheckAgeMs: number, skip: readonly string[]): Promise<string[]> {
     const drifting = await this.query<{ ma_ho_so: string }>(
-      `SELECT ma_ho_so FROM reconcile_dossiers
+      `SELECT ma_ho_so FROM reconcile_dossiers d
         WHERE drift_open AND ${ELIGIBLE} AND (checked_at IS NULL OR checked_at < now() - make_interval(secs => $2))
-          AND NOT (ma_ho_so = ANY($3::text[]))
+          AND NOT (ma_ho_so = ANY($3::text[])) AND ${NOT_IN_RUN}
         ORDER BY checked_at LIMIT $1`,
-      [limit, minAgeMs / 1000, skip],
+      [limit, driftAgeMs / 1000, skip],
     );
     const out = drifting.rows.map((r) => r.ma_ho_so);
     if (out.length >= limit) return out;
     const rest = await this.query<{ ma_ho_so: string }>(
-      `SELECT ma_ho_so FROM reconcile_dossiers WHERE ${ELIGIBLE} AND NOT (ma_ho_so = ANY($2::text[]))
+      `SELECT ma_ho_so FROM reconcile_dossiers d
+        WHERE ${ELIGIBLE} AND (checked_at IS NULL OR checked_at < now() - make_interval(secs => $3))
+          AND NOT (ma_ho_so = ANY($2::text[])) AND ${NOT_IN_RUN}
         ORDER BY checked_at NULLS FIRST, delivered_at LIMIT $1`,
-      [limit - out.length, [...skip, ...out]],
+      [limit - out.length, [...skip, ...out], recheckAgeMs / 1000],
     );
     return [...out, ...rest.rows.map((r) => r.ma_ho_so)];
   }
@@ -104,10 +117,13 @@ export class ReconcileStore {
   }
 
   /** Records a check of the portal's copy, and the drift state it leaves the dossier in. */
-  async checked(maHoSo: string, state: { driftOpen: boolean; lastDrift?: DriftDetail | null }): Promise<void> {
+  async checked(maHoSo: string, state: { driftOpen: boolean; lastDrift?: DriftDetail | null; newDrift?: boolean; repaired?: boolean }): Promise<void> {
     await this.query(
-      `UPDATE reconcile_dossiers SET checked_at = now(), drift_open = $2, last_drift = COALESCE($3::jsonb, last_drift) WHERE ma_ho_so = $1`,
-      [maHoSo, state.driftOpen, state.lastDrift === undefined || state.lastDrift === null ? null : JSON.stringify(state.lastDrift)],
+      `UPDATE reconcile_dossiers SET checked_at = now(), drift_open = $2, last_drift = COALESCE($3::jsonb, last_drift),
+              drift_found_at = CASE WHEN $4 THEN now() ELSE drift_found_at END,
+              repaired_at = CASE WHEN $5 THEN now() ELSE repaired_at END
+        WHERE ma_ho_so = $1`,
+      [maHoSo, state.driftOpen, state.lastDrift === undefined || state.lastDrift === null ? null : JSON.stringify(state.lastDrift), state.newDrift ?? false, state.repaired ?? false],
     );
   }
 
@@ -213,9 +229,10 @@ export class ReconcileStore {
   /** Run items whose turn has come, oldest first. */
   async dueItems(limit: number, skip: readonly string[]): Promise<RunItem[]> {
     const { rows } = await this.query(
-      `SELECT run_id, ma_ho_so, outcome, repair_attempts, deferred_since FROM reconcile_run_items
-        WHERE NOT settled AND next_at <= now() AND NOT (ma_ho_so = ANY($2::text[]))
-        ORDER BY next_at LIMIT $1`,
+      `SELECT i.run_id, i.ma_ho_so, i.outcome, i.repair_attempts, i.deferred_since, r.created_at
+         FROM reconcile_run_items i JOIN reconcile_runs r ON r.id = i.run_id
+        WHERE NOT i.settled AND i.next_at <= now() AND NOT (i.ma_ho_so = ANY($2::text[]))
+        ORDER BY i.next_at LIMIT $1`,
       [limit, skip],
     );
     return (rows as Array<Record<string, unknown>>).map((r) => ({
@@ -224,6 +241,7 @@ export class ReconcileStore {
       outcome: (r.outcome as RunItem['outcome']) ?? null,
       repairAttempts: Number(r.repair_attempts),
       deferredSince: (r.deferred_since as Date | null) ?? null,
+      runCreatedAt: r.created_at as Date,
     }));
   }
 

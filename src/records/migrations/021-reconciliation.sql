@@ -16,6 +16,9 @@ CREATE TABLE reconcile_dossiers (
   -- A drift was found and the portal has not agreed since; last_drift is its detail.
   drift_open         boolean     NOT NULL DEFAULT false,
   last_drift         jsonb,
+  -- When the open (or last) drift was found, and when the portal last agreed again after one.
+  drift_found_at     timestamptz,
+  repaired_at        timestamptz,
   updated_at         timestamptz NOT NULL DEFAULT now()
 );
 -- The continuous reconciler: least recently checked delivered dossiers first (never checked first).
@@ -67,6 +70,8 @@ CREATE TABLE reconcile_run_items (
   PRIMARY KEY (run_id, ma_ho_so)
 );
 CREATE INDEX reconcile_run_items_due ON reconcile_run_items (next_at) WHERE NOT settled;
+-- The continuous reconciler leaves alone the dossiers a run is about to check.
+CREATE INDEX reconcile_run_items_open ON reconcile_run_items (ma_ho_so) WHERE NOT settled;
 
 -- Check figures by hour, for the dashboard's last 24 hours (continuous and on-demand checks alike).
 CREATE TABLE reconcile_hourly (
