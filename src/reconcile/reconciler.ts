@@ -76,6 +76,7 @@ export class Reconciler {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private ticking = false;
+  private again = false;
   private generation = 0;
   private failingSince: number | null = null;
   private lastFailureLog = 0;
@@ -121,27 +122,38 @@ export class Reconciler {
 
   /** One scheduling pass: start the checks there is room and a turn for. */
   async tick(): Promise<void> {
-    if (this.ticking) return;
+    if (this.ticking) {
+      // A check finished while a pass runs: that pass goes round once more for the freed slot.
+      this.again = true;
+      return;
+    }
     this.ticking = true;
     try {
-      if (!(await this.lease.hold())) return;
-      if (this.deps.guard.state !== 'closed') return;
-      let room = this.share - this.inFlight.size;
-      if (room <= 0 || this.deps.guard.status().inFlight >= this.deps.maxConcurrent / 2) return;
-      const busy = [...this.inFlight.keys()];
-      for (const item of await this.deps.store.dueItems(room, busy)) {
-        this.launch(item.maHoSo, () => this.runItem(item));
-        room--;
-      }
-      this.refill();
-      if (room <= 0 || this.deps.perMinute <= 0 || this.tokens < 1) return;
-      const want = Math.min(room, Math.floor(this.tokens));
-      for (const m of await this.deps.store.due(want, DRIFT_RECHECK_MS, RECHECK_MS, [...this.inFlight.keys()])) {
-        this.tokens--;
-        this.launch(m, () => this.continuous(m));
-      }
+      do {
+        this.again = false;
+        await this.pass();
+      } while (this.again && !this.stopped);
     } finally {
       this.ticking = false;
+    }
+  }
+
+  private async pass(): Promise<void> {
+    if (!(await this.lease.hold())) return;
+    if (this.deps.guard.state !== 'closed') return;
+    let room = this.share - this.inFlight.size;
+    if (room <= 0 || this.deps.guard.status().inFlight >= this.deps.maxConcurrent / 2) return;
+    const busy = [...this.inFlight.keys()];
+    for (const item of await this.deps.store.dueItems(room, busy)) {
+      this.launch(item.maHoSo, () => this.runItem(item));
+      room--;
+    }
+    this.refill();
+    if (room <= 0 || this.deps.perMinute <= 0 || this.tokens < 1) return;
+    const want = Math.min(room, Math.floor(this.tokens));
+    for (const m of await this.deps.store.due(want, DRIFT_RECHECK_MS, RECHECK_MS, [...this.inFlight.keys()])) {
+      this.tokens--;
+      this.launch(m, () => this.continuous(m));
     }
   }
 
@@ -156,7 +168,11 @@ export class Reconciler {
   private launch(m: string, work: () => Promise<void>): void {
     const p = work()
       .catch((err: unknown) => this.deps.logger.warn({ maHoSo: m, err: (err as Error).message }, 'reconciliation of a dossier failed'))
-      .finally(() => this.inFlight.delete(m));
+      .finally(() => {
+        this.inFlight.delete(m);
+        // A freed slot is used at once rather than at the next timer pass.
+        if (!this.stopped) void this.tick().catch(() => undefined);
+      });
     this.inFlight.set(m, p);
   }
 
