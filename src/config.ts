@@ -84,6 +84,8 @@ export interface AlertConfig {
   storeDataLostSeconds: number;
   webhookUrl: string | undefined;
   webhookTimeoutMs: number;
+  /** reconcile_drift fires when more drifts than this were found in the last hour. */
+  driftPerHour: number;
 }
 
 export interface RedisConfig {
@@ -116,6 +118,16 @@ export interface KpiConfig {
   retentionMonths: number;
 }
 
+/** Dossier history and reconciliation with the portal (docs/history.md). */
+export interface HistoryConfig {
+  /** Days history events are kept (HISTORY_RETENTION_DAYS). */
+  retentionDays: number;
+  /** Days the full dossier copies a repair resends are kept (personal data: kept apart, shorter). */
+  copyRetentionDays: number;
+  /** Delivered dossiers checked against the portal a minute; 0 turns continuous checking off. */
+  reconcilePerMinute: number;
+}
+
 export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
@@ -138,6 +150,7 @@ export interface Config {
    */
   databaseUrl: string | undefined;
   kpi: KpiConfig;
+  history: HistoryConfig;
 }
 
 function databaseUrl(env: EnvReader): string | undefined {
@@ -302,6 +315,7 @@ export function loadConfig(source: Env = process.env): Config {
       storeDataLostSeconds: env.int('ALERT_STORE_DATA_LOST_SECONDS', 600, { min: 1 }),
       webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
       webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
+      driftPerHour: env.int('ALERT_DRIFT_PER_HOUR', 10, { min: 0 }),
     },
     databaseUrl: databaseUrl(env),
     kpi: {
@@ -310,6 +324,11 @@ export function loadConfig(source: Env = process.env): Config {
       warnOnTimeRate: env.number('KPI_WARN_ON_TIME_RATE', 0.95, { min: 0, max: 1 }),
       dueSoonHours: env.number('KPI_DUE_SOON_HOURS', 24, { min: 0, max: 24 * 365 }),
       retentionMonths: env.int('KPI_RETENTION_MONTHS', 60, { min: 1, max: 1200 }),
+    },
+    history: {
+      retentionDays: env.int('HISTORY_RETENTION_DAYS', 1825, { min: 1, max: 36_500 }),
+      copyRetentionDays: env.int('DOSSIER_COPY_RETENTION_DAYS', 365, { min: 1, max: 36_500 }),
+      reconcilePerMinute: env.int('RECONCILE_PER_MINUTE', 60, { min: 0, max: 60_000 }),
     },
   };
 }

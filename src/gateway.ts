@@ -32,6 +32,14 @@ import { KpiService } from './kpi/service.js';
 import { kpiRetention } from './kpi/retention.js';
 import { kpiRoutes } from './http/routes/kpi.js';
 import { kpiAlertSource } from './kpi/alerts.js';
+import { handleOutboxBatch } from './history/outbox-handler.js';
+import { enforceRetention } from './history/retention.js';
+import { HistoryStore } from './history/store.js';
+import { historyRoutes } from './http/routes/history.js';
+import { reconcileRoutes } from './http/routes/reconcile.js';
+import { ReconcileEvents } from './reconcile/events.js';
+import { Reconciler } from './reconcile/reconciler.js';
+import { ReconcileStore } from './reconcile/store.js';
 
 export interface Gateway {
   server: Server;
@@ -41,6 +49,8 @@ export interface Gateway {
   store: SyncStore;
   metrics: Metrics;
   records: Records;
+  /** The reconciler of a worker process with PostgreSQL; null otherwise. */
+  reconciler: Reconciler | null;
   stop(): Promise<void>;
 }
 
@@ -94,6 +104,35 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   records.register(createKpiProjection(logger));
   records.addMaintenance(kpiRetention(config.kpi.retentionMonths, logger));
   const kpi = new KpiService(records, config.kpi);
+  // Dossier history and reconciliation (docs/history.md).
+  records.register({ name: 'history', handle: handleOutboxBatch });
+  records.addMaintenance({
+    name: 'history-retention',
+    run: async (pool) => {
+      const { retentionDays, copyRetentionDays } = config.history;
+      const removed = await enforceRetention(pool, { historyDays: retentionDays, copyDays: copyRetentionDays, runDays: 30 });
+      if (removed.history + removed.dossiers + removed.copies + removed.runs > 0) logger.info(removed, 'history retention: old rows deleted');
+    },
+  });
+  const historyStore = new HistoryStore(records);
+  const reconcileStore = new ReconcileStore(records);
+  const reconciler =
+    records.configured && config.role !== 'api'
+      ? new Reconciler({
+          store: reconcileStore,
+          sync: store,
+          portal,
+          guard: guards.dvcqg,
+          maxConcurrent: config.dvcqg.resilience.maxConcurrent,
+          events: new ReconcileEvents(redis, config.queuePrefix),
+          checks: metrics.reconcileChecks,
+          redis,
+          prefix: config.queuePrefix,
+          logger,
+          perMinute: config.history.reconcilePerMinute,
+          leaseMs: config.sync.leaseMs,
+        })
+      : null;
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
   const marker = new StoreMarker({
@@ -122,6 +161,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
       kpiRoutes({ directory, kpi }),
+      historyRoutes({ directory, history: historyStore, store, redis, prefix: config.queuePrefix }),
+      reconcileRoutes({ directory, reconcile: reconcileStore, redis, prefix: config.queuePrefix, logger, perMinute: config.history.reconcilePerMinute }),
       dashboardRoutes({ directory, queue }),
     );
   }
@@ -131,6 +172,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
   records.start();
+  // Reconciliation starts once the tables exist (PostgreSQL may come up later than the gateway).
+  void records.whenReady().then(() => reconciler?.start());
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -144,6 +187,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       await worker?.close();
       ops.stop();
       marker.stop();
+      await reconciler?.stop();
       await records.stop();
       await queue.close();
       lookups.close();
@@ -153,5 +197,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, http, worker, store, metrics, records, stop };
+  return { server, port, http, worker, store, metrics, records, reconciler, stop };
 }

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { AlertConfig } from '../config.js';
+import { HistoryStore } from '../history/store.js';
 import type { Metrics } from './metrics.js';
 import type { OpsService } from './service.js';
 
@@ -229,7 +230,31 @@ export class AlertEngine {
       threshold: c.backlogGrowthSeconds,
       summary: `backlog of ${backlog} deliveries has been growing for ${Math.round(growingFor)} s (limit ${c.backlogGrowthSeconds} s)`,
     });
+
+    const drift = await this.driftLastHour();
+    if (drift !== null) {
+      out.push({
+        rule: 'reconcile_drift',
+        subject: 'dvcqg',
+        severity: 'warning',
+        breached: drift > c.driftPerHour,
+        value: drift,
+        threshold: c.driftPerHour,
+        summary: `${drift} dossier(s) found differing from the portal in the last hour (limit ${c.driftPerHour})`,
+      });
+    }
     return out;
+  }
+
+  /** Drifts recorded in the last hour; null without PostgreSQL (or while it is down): the rule is not evaluated. */
+  private async driftLastHour(): Promise<number | null> {
+    const records = this.deps.ops.deps.records;
+    if (!records?.configured || !records.ready) return null;
+    try {
+      return await new HistoryStore(records).driftsSince(3_600);
+    } catch {
+      return null;
+    }
   }
 
   private notify(alert: Alert): void {
