@@ -82,11 +82,17 @@ export interface AlertConfig {
   webhookTimeoutMs: number;
 }
 
+export interface RedisConfig {
+  url: string;
+  /** The longest one command may take before the request needing it answers 503 `store_unavailable`. */
+  commandTimeoutMs: number;
+}
+
 export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
   host: string;
-  redisUrl: string;
+  redis: RedisConfig;
   queuePrefix: string;
   logLevel: string;
   clients: ClientConfig[];
@@ -158,7 +164,10 @@ export function loadConfig(source: Env = process.env): Config {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
     host: env.string('HOST', '0.0.0.0'),
-    redisUrl: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
+    redis: {
+      url: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
+      commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
+    },
     queuePrefix,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     clients: loadClients(env.optionalString('GATEWAY_CLIENTS_FILE')),

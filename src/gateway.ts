@@ -3,7 +3,6 @@
  * process runs is started here and stopped by the returned `stop()`, in the reverse order.
  */
 import type { Server } from 'node:http';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
 import type { Config } from './config.js';
@@ -24,6 +23,7 @@ import { whoamiRoutes } from './http/routes/whoami.js';
 import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
+import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 
 export interface Gateway {
   server: Server;
@@ -40,46 +40,11 @@ export interface GatewayOptions {
   metrics?: Metrics;
 }
 
-function redisClient(url: string, blocking: boolean, logger: Logger, name: string): Redis {
-  const client = new Redis(url, {
-    connectionName: name,
-    // Workers must wait out a Redis restart; the API must answer 503 instead of hanging.
-    maxRetriesPerRequest: blocking ? null : 2,
-    // Commands issued in the same tick by concurrent requests go out in one write.
-    enableAutoPipelining: !blocking,
-    enableOfflineQueue: true,
-    connectTimeout: 5_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
-  let warned = false;
-  client.on('error', (err) => {
-    if (!warned) logger.error({ err: err.message, connection: name }, 'Redis connection error');
-    warned = true;
-  });
-  client.on('ready', () => {
-    if (warned) logger.info({ connection: name }, 'Redis connection restored');
-    warned = false;
-  });
-  return client;
-}
-
-/** Production Redis must keep what a 202 promised: AOF on, nothing evicted. */
-async function checkRedisDurability(redis: Redis, logger: Logger): Promise<void> {
-  try {
-    const [, appendonly] = (await redis.config('GET', 'appendonly')) as string[];
-    const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    if (appendonly !== 'yes') logger.warn('Redis runs without AOF (appendonly no): accepted revisions may be lost if Redis restarts');
-    if (policy !== 'noeviction') logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: queued work may be evicted');
-  } catch {
-    logger.warn('could not read Redis configuration (CONFIG GET refused); check appendonly yes and maxmemory-policy noeviction');
-  }
-}
-
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const metrics = options.metrics ?? new Metrics();
-  const redis = redisClient(config.redisUrl, false, logger, 'gateway');
-  const workerRedis = redisClient(config.redisUrl, true, logger, 'gateway-worker');
+  const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger });
+  const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger });
   await redis.ping();
   await checkRedisDurability(redis, logger);
 
@@ -92,7 +57,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
   const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400);
-  const queue = createSyncQueue(workerRedis, config.queuePrefix);
+  // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
+  const queue = createSyncQueue(redis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
   queue.on('error', () => undefined);
   const sync = new SyncService({

@@ -24,7 +24,7 @@ function error(env: Record<string, string>): ConfigError {
 describe('configuration', () => {
   it('has the defaults of API.md', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 8080, redisUrl: 'redis://127.0.0.1:6379', queuePrefix: 'gw', role: 'all', clients: [], xroadClient: 'VN/GOV/000.00.00.H26/DVC-GATEWAY' });
+    expect(c).toMatchObject({ port: 8080, redis: { url: 'redis://127.0.0.1:6379', commandTimeoutMs: 2_000 }, queuePrefix: 'gw', role: 'all', clients: [], xroadClient: 'VN/GOV/000.00.00.H26/DVC-GATEWAY' });
     expect([c.dvcqg.resilience.timeoutMs, c.dancu.resilience.timeoutMs, c.dkdn.resilience.timeoutMs]).toEqual([10_000, 5_000, 5_000]);
     expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, openMs: 30_000 });
     expect(c.dancu.taiKhoan).toBe(c.dancu.username);
