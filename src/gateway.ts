@@ -24,6 +24,8 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
+import { createConfirmedWrites } from './redis/durability.js';
+import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
 
 export interface Gateway {
   server: Server;
@@ -43,10 +45,14 @@ export interface GatewayOptions {
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const metrics = options.metrics ?? new Metrics();
+  // An unknown master name would otherwise make every connection retry forever; stop with the reason instead.
+  if (config.redis.sentinel) await checkSentinels(config.redis);
   const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger });
   const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger });
   await redis.ping();
   await checkRedisDurability(redis, logger);
+  await checkDurabilitySupport(redis, config.redis, logger);
+  const confirmedWrites = createConfirmedWrites(config.redis, logger);
 
   const guards = {
     dvcqg: new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger }),
@@ -56,7 +62,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
-  const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400);
+  const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400, confirmedWrites ?? undefined);
   // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
   const queue = createSyncQueue(redis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
@@ -119,7 +125,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookups.close();
       portalAdapter.close();
       for (const g of Object.values(guards)) g.shutdown();
-      await Promise.allSettled([redis.quit(), workerRedis.quit()]);
+      await Promise.allSettled([redis.quit(), workerRedis.quit(), confirmedWrites?.close()]);
       logger.info('stopped');
     })());
 

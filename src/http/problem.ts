@@ -39,6 +39,7 @@ const TITLES: Record<string, string> = {
   upstream_rejected: 'The upstream refused the request',
   upstream_bad_response: 'The upstream answered something unexpected',
   service_unavailable: 'The gateway cannot take this request now',
+  store_unavailable: 'The gateway cannot store this now',
   internal_error: 'Internal error',
 };
 
@@ -72,6 +73,9 @@ export function problemFor(error: unknown): { problem: Problem; headers: Record<
       problem: problem(502, error.code, error.message, { upstream: error.details.upstream, upstreamCode: error.details.upstreamCode }),
       headers: {},
     };
+  }
+  if (error instanceof GatewayError && error.code === 'store_unavailable') {
+    return { problem: problem(503, 'store_unavailable', error.message), headers: { 'Retry-After': '1' } };
   }
   if (error instanceof GatewayError && error.code === 'not_found') return { problem: problem(404, 'not_found', error.message), headers: {} };
   return { problem: problem(500, 'internal_error', 'An internal error occurred'), headers: {} };

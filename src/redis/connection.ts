@@ -6,12 +6,17 @@
  *   unreachable, stuck in a script, restarting) instead of hanging.
  * - `blocking` runs BullMQ workers: blocking pops must wait as long as they like, and a worker simply waits
  *   out a Redis restart, so no deadline and no retry limit (BullMQ requires `maxRetriesPerRequest: null`).
+ * - `confirmed` carries the accepts that must be confirmed by replicas (Redis WAIT, see durability.ts): one
+ *   command at a time, nothing pipelined in between, and nothing resent by itself after a reconnection.
+ *
+ * With REDIS_SENTINELS every connection (and every duplicate BullMQ makes of one) asks the Sentinels for
+ * the master, checks the node it reaches is a master, and reconnects when a Sentinel announces a failover.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisConfig } from '../config.js';
 
-export type RedisPurpose = 'commands' | 'blocking';
+export type RedisPurpose = 'commands' | 'blocking' | 'confirmed';
 
 export interface RedisConnectionOptions {
   purpose: RedisPurpose;
@@ -21,8 +26,10 @@ export interface RedisConnectionOptions {
 }
 
 export function redisOptions(config: RedisConfig, purpose: RedisPurpose, name: string): RedisOptions {
+  if (purpose === 'confirmed') return confirmedOptions(config, name);
   const commands = purpose === 'commands';
   return {
+    ...endpointOptions(config),
     connectionName: name,
     ...(commands ? { commandTimeout: config.commandTimeoutMs } : {}),
     // Commands queued while the connection is down fail after one reconnection attempt (or their deadline).
@@ -36,9 +43,61 @@ export function redisOptions(config: RedisConfig, purpose: RedisPurpose, name: s
   };
 }
 
+/**
+ * A node that turned replica refuses writes with READONLY (a failover the connection has not noticed yet,
+ * or a demoted master that came back): reconnect, which asks the Sentinels again, and resend the command,
+ * which Redis did not run.
+ */
+function reconnectOnReadonly(err: Error): 2 | false {
+  return err.message.startsWith('READONLY') ? 2 : false;
+}
+
+/** Where to connect: the Sentinels (with REDIS_URL's credentials, database and TLS), or REDIS_URL itself. */
+function endpointOptions(config: RedisConfig): RedisOptions {
+  const sentinel = config.sentinel;
+  if (!sentinel) return { reconnectOnError: reconnectOnReadonly };
+  const url = new URL(config.url);
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
+  const tls = url.protocol === 'rediss:';
+  return {
+    sentinels: sentinel.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: sentinel.masterName,
+    role: 'master',
+    ...(sentinel.password === undefined ? {} : { sentinelPassword: sentinel.password }),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    db: Number.isInteger(db) ? db : 0,
+    ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
+    // Reconnect as soon as a Sentinel announces +switch-master, not only when the old master's socket breaks.
+    failoverDetector: true,
+    sentinelMaxConnections: 3,
+    sentinelRetryStrategy: (times) => Math.min(times * 100, 1_000),
+    sentinelReconnectStrategy: (times) => Math.min(times * 200, 2_000),
+    reconnectOnError: reconnectOnReadonly,
+  };
+}
+
+function confirmedOptions(config: RedisConfig, name: string): RedisOptions {
+  return {
+    ...endpointOptions(config),
+    connectionName: name,
+    // WAIT may take the whole confirmation timeout on top of the accept itself.
+    commandTimeout: config.commandTimeoutMs + config.durability.replicaAckTimeoutMs,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    enableAutoPipelining: false,
+    // A WAIT resent on a new connection would count replicas for a connection that wrote nothing and
+    // confirm an accept the new master may never have had: a broken connection fails what it carried.
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: Math.min(5_000, Math.max(1_000, config.commandTimeoutMs)),
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+}
+
 export function createRedisConnection(config: RedisConfig, options: RedisConnectionOptions): Redis {
   const { logger, name } = options;
-  const client = new Redis(config.url, redisOptions(config, options.purpose, name));
+  const redisOpts = redisOptions(config, options.purpose, name);
+  const client = config.sentinel ? new Redis(redisOpts) : new Redis(config.url, redisOpts);
   let warned = false;
   client.on('error', (err: Error) => {
     // Once per outage; the message only (ioredis errors may carry the command's arguments).

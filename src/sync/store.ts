@@ -13,6 +13,7 @@ import {
   type DossierSyncStatus,
   type ProgressItem,
 } from '../domain/dossier.js';
+import { immediateWrites, type WriteDurability } from '../redis/durability.js';
 import { packDossier, unpackDossier } from './compression.js';
 import { SyncKeys } from './keys.js';
 import { ACCEPT, BEGIN, RECONCILE, RELEASE, RENEW, REPLAY, SETTLE } from './scripts.js';
@@ -90,8 +91,13 @@ export class SyncStore {
    * @param retentionSeconds how long a delivered dossier's state is remembered (to recognise stale
    * resends and answer GET /v1/dossiers); 0 keeps it forever.
    */
-  constructor(redis: Redis, prefix: string, private readonly retentionSeconds = 0) {
+  /** How an accept is made sure of before it is answered (replica confirmation, REDIS_MIN_REPLICAS_ACK). */
+  private readonly durability: WriteDurability;
+
+  constructor(redis: Redis, prefix: string, private readonly retentionSeconds = 0, durability?: WriteDurability) {
     defineSyncScripts(redis);
+    this.durability = durability ?? immediateWrites(redis);
+    for (const c of this.durability.connections) defineSyncScripts(c);
     this.redis = redis as unknown as ScriptedRedis;
     this.keys = new SyncKeys(prefix);
   }
@@ -102,8 +108,10 @@ export class SyncStore {
     const k = this.keys;
     const args: Array<string | Buffer> = [m, String(rev.revision), packDossier(JSON.stringify(rev.dossier)), String(nowMs)];
     for (const item of rev.progress) args.push(progressItemKey(item), `${rev.revision}|${JSON.stringify(item)}`);
-    const [outcome, value] = await this.redis.gwAccept(
-      k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, ...args,
+    // Only a new acceptance needs confirming: duplicate and stale answers changed nothing.
+    const [outcome, value] = await this.durability.run(
+      (redis) => (redis as ScriptedRedis).gwAccept(k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, ...args),
+      ([o]) => o === 'accepted',
     );
     if (outcome === 'accepted') return { outcome, current: rev.revision, generation: Number(value) };
     return { outcome: outcome as 'duplicate' | 'stale', current: Number(value), generation: 0 };
