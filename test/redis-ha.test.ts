@@ -132,7 +132,9 @@ describe('Redis behind Sentinels, replica confirmation on', () => {
 
     const total = SOURCES * DOSSIERS_PER_SOURCE * REVISIONS;
     await waitFor('a third of the revisions answered', () => answers.filter((a) => a === 202).length > total / 3, 60_000);
+    const killedAt = Date.now();
     const { oldPort, newPort } = await cluster.killMasterAndAwaitFailover();
+    const failedOverAt = Date.now();
     expect(newPort).not.toBe(oldPort);
     try {
       await within('every source done', Promise.all(sources), 90_000);
@@ -142,6 +144,7 @@ describe('Redis behind Sentinels, replica confirmation on', () => {
     const byStatus = answers.reduce<Record<string, number>>((acc, a) => ({ ...acc, [a === 0 ? 'network' : String(a)]: (acc[a === 0 ? 'network' : String(a)] ?? 0) + 1 }), {});
     console.info(`failover ${oldPort} → ${newPort}: answers ${JSON.stringify(byStatus)}, ${errors} errors, longest pause between successes ${longestPauseMs} ms`);
 
+    const sourcesDoneAt = Date.now();
     // The promoted replica still has one replica of its own to confirm with.
     await cluster.awaitReplicasInSync(1);
     const ms = [...answered202.keys()];
@@ -149,8 +152,13 @@ describe('Redis behind Sentinels, replica confirmation on', () => {
       await waitFor(`${m} delivered`, async () => {
         const s = (await api(gw.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body;
         return s.deliveredRevision === REVISIONS && s.pendingProgress === 0;
-      }, 60_000);
+      }, 90_000).catch(async (e: unknown) => {
+        const s = (await api(gw.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body;
+        const q = (await api(gw.url, 'GET', '/v1/ops/queues', { key: KEYS.opsRead })).body;
+        throw new Error(`${(e as Error).message}; state ${JSON.stringify(s)}; queues ${JSON.stringify(q)}`);
+      });
     }
+    console.info(`failover took ${failedOverAt - killedAt} ms; sources done ${sourcesDoneAt - failedOverAt} ms after it; all delivered ${Date.now() - sourcesDoneAt} ms after that`);
     for (const m of ms) {
       const status = (await api(gw.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body;
       expect(status.acceptedRevision).toBe(REVISIONS);
@@ -160,7 +168,7 @@ describe('Redis behind Sentinels, replica confirmation on', () => {
     }
     // Ingest resumed after the failover: revisions were answered 202 after it (bounded by the waits above).
     expect(answers.length).toBeGreaterThanOrEqual(total);
-  });
+  }, 240_000);
 
   it('stops start-up with one line naming REDIS_SENTINEL_MASTER when the Sentinels know no such master', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

@@ -44,18 +44,21 @@ export function redisOptions(config: RedisConfig, purpose: RedisPurpose, name: s
 }
 
 /**
- * A node that turned replica refuses writes with READONLY (a failover the connection has not noticed yet,
- * or a demoted master that came back): reconnect, which asks the Sentinels again, and resend the command,
- * which Redis did not run.
+ * What a node that became a replica answers (a failover this connection has not noticed yet, or a demoted
+ * master back up): writes are refused with READONLY, blocking commands are ended with UNBLOCKED. Either way
+ * reconnect, which asks the Sentinels again and checks the role of the node reached; a refused write is
+ * resent (Redis did not run it), an ended blocking command fails to its caller (BullMQ issues it again).
  */
-function reconnectOnReadonly(err: Error): 2 | false {
-  return err.message.startsWith('READONLY') ? 2 : false;
+function reconnectOnDemotion(err: Error): 1 | 2 | false {
+  if (err.message.startsWith('READONLY')) return 2;
+  if (err.message.startsWith('UNBLOCKED') && err.message.includes('instance state changed')) return 1;
+  return false;
 }
 
 /** Where to connect: the Sentinels (with REDIS_URL's credentials, database and TLS), or REDIS_URL itself. */
 function endpointOptions(config: RedisConfig): RedisOptions {
   const sentinel = config.sentinel;
-  if (!sentinel) return { reconnectOnError: reconnectOnReadonly };
+  if (!sentinel) return { reconnectOnError: reconnectOnDemotion };
   const url = new URL(config.url);
   const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0;
   const tls = url.protocol === 'rediss:';
@@ -68,12 +71,13 @@ function endpointOptions(config: RedisConfig): RedisOptions {
     ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
     db: Number.isInteger(db) ? db : 0,
     ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
-    // Reconnect as soon as a Sentinel announces +switch-master, not only when the old master's socket breaks.
-    failoverDetector: true,
-    sentinelMaxConnections: 3,
+    // Not ioredis's failoverDetector: a +switch-master arriving while the connection is re-resolving the
+    // master (the usual case after a crash) ends the connection for good ("Connection is closed." forever).
+    // A crashed master breaks the sockets and a demoted one answers READONLY; both lead to a reconnection.
+    failoverDetector: false,
     sentinelRetryStrategy: (times) => Math.min(times * 100, 1_000),
     sentinelReconnectStrategy: (times) => Math.min(times * 200, 2_000),
-    reconnectOnError: reconnectOnReadonly,
+    reconnectOnError: reconnectOnDemotion,
   };
 }
 
