@@ -10,8 +10,8 @@ import { DEFAULT_CIRCUIT, type ResilienceOptions } from './resilience/options.js
 
 export { ConfigError } from './config-env.js';
 
-export type Role = 'sync' | 'lookup' | 'ops' | 'ops-read';
-export const ROLES: readonly Role[] = ['sync', 'lookup', 'ops', 'ops-read'];
+export type Role = 'sync' | 'lookup' | 'kpi' | 'ops' | 'ops-read';
+export const ROLES: readonly Role[] = ['sync', 'lookup', 'kpi', 'ops', 'ops-read'];
 
 export interface ClientConfig {
   name: string;
@@ -70,6 +70,8 @@ export interface SyncConfig {
   shutdownGraceMs: number;
   /** How long a delivered dossier's sync state is remembered, in days; 0 keeps it forever. */
   stateRetentionDays: number;
+  /** Most progress items one dossier may hold not yet acknowledged by the portal. */
+  maxPendingProgress: number;
 }
 
 export interface AlertConfig {
@@ -90,6 +92,17 @@ export interface RedisConfig extends RedisHaConfig {
   commandTimeoutMs: number;
 }
 
+/** Thresholds and retention of the indicators (shared/KPI.md). */
+export interface KpiConfig {
+  /** A unit-level warning needs at least this many dossiers in its denominator. */
+  warnMinDossiers: number;
+  warnFullyOnlineRate: number;
+  warnOnTimeRate: number;
+  dueSoonHours: number;
+  /** Dossiers received longer ago than this are deleted from the indicator tables. */
+  retentionMonths: number;
+}
+
 export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
@@ -105,6 +118,28 @@ export interface Config {
   sync: SyncConfig;
   audit: { retentionDays: number; maxEntries: number };
   alerts: AlertConfig;
+  /**
+   * PostgreSQL of the durable records (indicators, history); when set, sync state changes are also
+   * written to the outbox. Undefined: those endpoints answer 503.
+   */
+  databaseUrl: string | undefined;
+  kpi: KpiConfig;
+}
+
+function databaseUrl(env: EnvReader): string | undefined {
+  const value = env.optionalString('DATABASE_URL');
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a URL like postgres://user@host:5432/database');
+  }
+  if (!['postgres:', 'postgresql:'].includes(parsed.protocol)) {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got ${parsed.protocol}//`);
+  }
+  if (!parsed.hostname && !parsed.searchParams.get('host')) throw new ConfigError('DATABASE_URL', 'names no host');
+  return value;
 }
 
 const DEFAULT_WSDL = fileURLToPath(new URL('../adapters/dancu-soap/fixtures/dancu.wsdl', import.meta.url));
@@ -158,8 +193,12 @@ export function loadConfig(source: Env = process.env): Config {
   const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
   const dancuUsername = env.string('DANCU_USERNAME', 'dvc-gateway');
   const queuePrefix = env.string('QUEUE_PREFIX', 'gw');
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(queuePrefix)) {
-    throw new ConfigError('QUEUE_PREFIX', `must be 1-64 letters, digits, ".", "-" or "_", got "${queuePrefix}"`);
+  // A `{tag}` part makes every key share one Redis Cluster slot, as the Lua commands need there.
+  if (queuePrefix.length > 64 || !/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/.test(queuePrefix) || queuePrefix === '') {
+    throw new ConfigError(
+      'QUEUE_PREFIX',
+      `must be 1-64 letters, digits, ".", "-" or "_", with at most one {hash tag} (e.g. {gw}), got "${queuePrefix}"`,
+    );
   }
   const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
   return {
@@ -215,6 +254,7 @@ export function loadConfig(source: Env = process.env): Config {
       reconcileIntervalMs: env.int('SYNC_RECONCILE_INTERVAL_MS', 10_000, { min: 100 }),
       shutdownGraceMs: env.int('SHUTDOWN_GRACE_MS', 15_000, { min: 0 }),
       stateRetentionDays: env.int('SYNC_STATE_RETENTION_DAYS', 180, { min: 0 }),
+      maxPendingProgress: env.int('SYNC_MAX_PENDING_PROGRESS', 1_000, { min: 1, max: 1_000_000 }),
     },
     audit: {
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 90, { min: 1 }),
@@ -229,6 +269,14 @@ export function loadConfig(source: Env = process.env): Config {
       backlogGrowthSeconds: env.int('ALERT_BACKLOG_GROWTH_SECONDS', 600, { min: 1 }),
       webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
       webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
+    },
+    databaseUrl: databaseUrl(env),
+    kpi: {
+      warnMinDossiers: env.int('KPI_WARN_MIN_DOSSIERS', 10, { min: 1 }),
+      warnFullyOnlineRate: env.number('KPI_WARN_FULLY_ONLINE_RATE', 0.9, { min: 0, max: 1 }),
+      warnOnTimeRate: env.number('KPI_WARN_ON_TIME_RATE', 0.95, { min: 0, max: 1 }),
+      dueSoonHours: env.number('KPI_DUE_SOON_HOURS', 24, { min: 0, max: 24 * 365 }),
+      retentionMonths: env.int('KPI_RETENTION_MONTHS', 60, { min: 1, max: 1200 }),
     },
   };
 }

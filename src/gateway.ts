@@ -9,7 +9,7 @@ import type { Config } from './config.js';
 import { ClientDirectory } from './http/auth.js';
 import { createApp } from './http/app.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
-import { toFieldErrors, validateBatch, validateRevision } from './http/validation.js';
+import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
 import { UpstreamGuard } from './resilience/guard.js';
 import { guardPortal } from './resilience/guarded.js';
@@ -26,6 +26,7 @@ import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 import { createConfirmedWrites } from './redis/durability.js';
 import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
+import { Records } from './records/records.js';
 
 export interface Gateway {
   server: Server;
@@ -33,6 +34,7 @@ export interface Gateway {
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
+  records: Records;
   stop(): Promise<void>;
 }
 
@@ -62,7 +64,12 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
   const portal = guardPortal(portalAdapter, guards.dvcqg);
 
-  const store = new SyncStore(redis, config.queuePrefix, config.sync.stateRetentionDays * 86_400, confirmedWrites ?? undefined);
+  const store = new SyncStore(redis, config.queuePrefix, {
+    retentionSeconds: config.sync.stateRetentionDays * 86_400,
+    outbox: config.databaseUrl !== undefined,
+    maxPendingProgress: config.sync.maxPendingProgress,
+    ...(confirmedWrites ? { durability: confirmedWrites } : {}),
+  });
   // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
   const queue = createSyncQueue(redis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
@@ -72,7 +79,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     queue,
     metrics,
     logger,
-    validate: (body, base) => (validateRevision(body) ? [] : toFieldErrors(validateRevision.errors, base)),
+    validate: revisionErrors,
   });
 
   let worker: SyncWorker | null = null;
@@ -81,8 +88,11 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     worker.start();
   }
 
+  // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
+  const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit });
+  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -93,7 +103,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       if (c.apiKey.length < 16) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
     }
     routers.push(
-      dossierRoutes({ directory, sync, validateBatch: (b) => (validateBatch(b) ? [] : toFieldErrors(validateBatch.errors)) }),
+      dossierRoutes({ directory, sync, validateBatch: (b) => batchErrors(b) }),
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
@@ -109,6 +119,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const port = (server.address() as { port: number }).port;
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
+  records.start();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -121,6 +132,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      await records.stop();
       await queue.close();
       lookups.close();
       portalAdapter.close();
@@ -129,5 +141,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, worker, store, metrics, stop };
+  return { server, port, worker, store, metrics, records, stop };
 }

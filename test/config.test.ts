@@ -22,6 +22,21 @@ function error(env: Record<string, string>): ConfigError {
 }
 
 describe('configuration', () => {
+  it('takes a hash-tagged QUEUE_PREFIX for Redis Cluster, and refuses malformed ones', () => {
+    expect(loadConfig({ QUEUE_PREFIX: '{gw}' }).queuePrefix).toBe('{gw}');
+    expect(loadConfig({ QUEUE_PREFIX: 'city-{gw}' }).queuePrefix).toBe('city-{gw}');
+    for (const bad of ['{gw', '{}', '{a}{b}', 'g w', 'gw}']) expect(error({ QUEUE_PREFIX: bad }).message).toContain('QUEUE_PREFIX');
+  });
+
+  it('reads SYNC_MAX_PENDING_PROGRESS (default 1000) and DATABASE_URL (optional)', () => {
+    expect(loadConfig({}).sync.maxPendingProgress).toBe(1_000);
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+    expect(loadConfig({ SYNC_MAX_PENDING_PROGRESS: '50', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gw' })).toMatchObject({
+      sync: { maxPendingProgress: 50 },
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/gw',
+    });
+  });
+
   it('has the defaults of API.md', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8080, redis: { url: 'redis://127.0.0.1:6379', commandTimeoutMs: 2_000 }, queuePrefix: 'gw', role: 'all', clients: [], xroadClient: 'VN/GOV/000.00.00.H26/DVC-GATEWAY' });

@@ -14,6 +14,26 @@ const M = '000.00.01.H26-261129-0001';
 const put = (m: string, body: unknown, key = KEYS.sync) => api(t.url, 'PUT', `/v1/dossiers/${m}`, { key, body });
 
 describe('PUT /v1/dossiers/{MaHoSo}', () => {
+  it('refuses a revision that would leave more than SYNC_MAX_PENDING_PROGRESS steps unacknowledged, accepting none of it', async () => {
+    const small = await startTestGateway({ env: { SYNC_MAX_PENDING_PROGRESS: '3' } });
+    try {
+      const m = `${M}L`;
+      small.portal.setFaults({ down: 'unavailable' });
+      const step = (hh: number) => sampleProgress(m, `202611290${hh}0000`, 2);
+      const first = await api(small.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 1, dossier: sampleDossier(m), progress: [step(1), step(2)] } });
+      expect(first.status).toBe(202);
+      const over = await api(small.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 2, dossier: sampleDossier(m), progress: [step(3), step(4)] } });
+      expect(over.status).toBe(400);
+      expect(over.body).toMatchObject({ code: 'invalid_body', errors: [{ path: '/progress' }] });
+      expect(over.body.detail).toContain('at most 3 progress items');
+      const status = await api(small.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync });
+      expect(status.body).toMatchObject({ acceptedRevision: 1, pendingProgress: 2 });
+    } finally {
+      small.portal.resetFaults();
+      await small.stop();
+    }
+  });
+
   it('accepts a new revision and delivers it, then its progress', async () => {
     const m = `${M}1`;
     const r = await put(m, { revision: 1, dossier: sampleDossier(m), progress: [sampleProgress(m, '20261129093000', 2)] });

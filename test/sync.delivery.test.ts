@@ -83,12 +83,14 @@ describe('a delivery round', () => {
     const items = steps(12).map(({ rev: _rev, ...item }) => item);
     await store.accept({ revision: 3, dossier: sampleDossier(M), progress: items });
     portal.failNext(new UpstreamTimeout('slow', { upstream: 'dvcqg', timeoutMs: 10 }), 1);
-    // The first round fails on the data; on the last attempt the data goes through and progress times out.
+    // The first round fails on the data; the second delivers the data and its progress times out: having
+    // delivered something, it starts the count again; the third delivers nothing on its last attempt.
     const original = portal.updateProgress.bind(portal);
     portal.updateProgress = async () => {
       throw new UpstreamTimeout('slow', { upstream: 'dvcqg', timeoutMs: 10 });
     };
-    expect((await round()).kind).toBe('retry');
+    expect(await round()).toMatchObject({ kind: 'retry', attempts: 1 });
+    expect(await round()).toMatchObject({ kind: 'retry', attempts: 1 });
     expect((await round()).kind).toBe('exhausted');
     portal.updateProgress = original;
     const { items: letters } = await store.deadLetters(10);
@@ -98,6 +100,39 @@ describe('a delivery round', () => {
     expect(await store.replay(letters[0]!.id, 'test')).toMatchObject({ maHoSo: M });
     expect(await round()).toEqual({ kind: 'done' });
     expect(portal.progress(M)).toHaveLength(12);
+  });
+
+  it('starts the backoff again from the base after a round that delivered something', async () => {
+    const items = steps(30).map(({ rev: _rev, ...item }) => item);
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: items });
+    const down = new UpstreamUnavailable('down', { upstream: 'dvcqg' });
+    portal.failNext(down, 3);
+    for (const n of [1, 2, 3]) expect(await round()).toMatchObject({ kind: 'retry', attempts: n });
+    // Data and the first two calls go through, the third fails: the next wait is the first one again.
+    let calls = 0;
+    const original = portal.updateProgress.bind(portal);
+    portal.updateProgress = async (batch, ctx) => {
+      if (++calls === 3) throw down;
+      return original(batch, ctx);
+    };
+    expect(await round()).toMatchObject({ kind: 'retry', attempts: 1 });
+    expect(await store.status(M)).toMatchObject({ attempts: 1, deliveredRevision: 1, pendingProgress: 10, state: 'retrying' });
+    expect(await round()).toEqual({ kind: 'done' });
+    expect(portal.progress(M)).toHaveLength(30);
+  });
+
+  it('records each acknowledged progress call as soon as the portal answers it', async () => {
+    const items = steps(25).map(({ rev: _rev, ...item }) => item);
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: items });
+    const seen: number[] = [];
+    const original = portal.updateProgress.bind(portal);
+    portal.updateProgress = async (batch, ctx) => {
+      // What Redis says while the next call is in flight: every earlier call is already recorded.
+      seen.push((await store.status(M))!.pendingProgress);
+      return original(batch, ctx);
+    };
+    expect(await round()).toEqual({ kind: 'done' });
+    expect(seen).toEqual([25, 15, 5]);
   });
 
   it('lets only one worker deliver a dossier at a time', async () => {
@@ -137,7 +172,7 @@ describe('what a delivered dossier leaves in Redis', () => {
     const prefix = uniquePrefix('retention');
     const r = testRedis(prefix);
     try {
-      const kept = new SyncStore(r.redis, prefix, 3_600);
+      const kept = new SyncStore(r.redis, prefix, { retentionSeconds: 3_600 });
       await kept.accept({ revision: 1, dossier: sampleDossier(M), progress: [sampleProgress(M, '20261129080000', 2)] });
       expect(await deliverRound({ ...deps, store: kept }, { maHoSo: M, token: 'w1' })).toEqual({ kind: 'done' });
       expect(await r.redis.exists(kept.keys.data(M))).toBe(0);

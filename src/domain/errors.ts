@@ -81,14 +81,69 @@ export interface FieldError {
   message: string;
 }
 
+/** Most field errors one answer lists; past it, one closing entry says how many more there were. */
+export const MAX_FIELD_ERRORS = 100;
+
+const MORE = /^… and (\d+) more$/;
+
+/** The closing entry of a list cut at MAX_FIELD_ERRORS. */
+export function moreFieldErrors(n: number): FieldError {
+  return { path: '', message: `… and ${n} more` };
+}
+
+/** N of a closing `… and N more` entry ending the list, or null when the list is whole. */
+function moreOf(errors: readonly FieldError[]): number | null {
+  const last = errors.at(-1);
+  const more = last && last.path === '' ? MORE.exec(last.message) : null;
+  return more ? Number(more[1]) : null;
+}
+
+/** The entries listed, without a closing `… and N more`. */
+export function listedFieldErrors(errors: readonly FieldError[]): readonly FieldError[] {
+  return moreOf(errors) === null ? errors : errors.slice(0, -1);
+}
+
+/** How many errors a (possibly cut) list stands for. */
+export function totalFieldErrors(errors: readonly FieldError[]): number {
+  const more = moreOf(errors);
+  return more === null ? errors.length : errors.length - 1 + more;
+}
+
+/** The list cut to at most `limit` entries and a closing `… and N more` (N counting a closing entry already there). */
+export function boundFieldErrors(errors: readonly FieldError[], limit = MAX_FIELD_ERRORS): FieldError[] {
+  const total = totalFieldErrors(errors);
+  const listed = listedFieldErrors(errors);
+  if (listed.length <= limit) return [...errors];
+  return [...listed.slice(0, limit), moreFieldErrors(total - limit)];
+}
+
 /** Input that breaks a rule; `code` is the problem+json code it answers with. */
 export class ValidationFailed extends GatewayError {
   readonly retryable = false;
+  /** At most MAX_FIELD_ERRORS entries and a closing `… and N more`, however many the input broke. */
+  readonly errors: FieldError[];
   constructor(
     readonly code: 'invalid_body' | 'invalid_identifier' | 'invalid_query' | 'purpose_required',
     message: string,
-    readonly errors: FieldError[] = [],
+    errors: readonly FieldError[] = [],
   ) {
     super(message);
+    this.errors = boundFieldErrors(errors);
+  }
+}
+
+/**
+ * The gateway's own store (Redis, or PostgreSQL for the durable records) cannot take or give what the
+ * request needs: unreachable, timing out, out of memory, read-only, busy. Retrying later may succeed.
+ */
+export class StoreUnavailable extends GatewayError {
+  readonly code = 'store_unavailable';
+  readonly retryable = true;
+  constructor(
+    message: string,
+    readonly details: { store: 'redis' | 'postgres'; reason: string; retryAfterSeconds?: number },
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }

@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Logger } from 'pino';
 import { requestContext } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import { MAX_BODY_BYTES, UnsupportedMediaType } from './body.js';
+import { MAX_BODY_BYTES } from './body.js';
 import { problem, problemFor, sendProblem } from './problem.js';
 
 export interface AppDeps {
@@ -56,40 +56,12 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof UnsupportedMediaType) return sendProblem(res, problem(415, 'unsupported_media_type', error.message));
-    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
-    const type = (error as { type?: string }).type;
-    if (status === 413 || type === 'entity.too.large') {
-      return sendProblem(res, problem(413, 'payload_too_large', `Bodies are limited to ${MAX_BODY_BYTES} bytes (1 MiB)`));
-    }
-    if (type === 'encoding.unsupported' || status === 415) {
-      return sendProblem(res, problem(415, 'unsupported_media_type', 'Unsupported Content-Encoding or charset'));
-    }
-    if (error instanceof URIError || /^Failed to decode param/.test((error as Error).message ?? '')) {
-      const code = req.method === 'GET' ? 'invalid_identifier' : 'invalid_body';
-      return sendProblem(res, problem(400, code, `The URL is not validly percent-encoded: ${req.originalUrl.slice(0, 200)}`));
-    }
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      return sendProblem(res, problem(400, 'invalid_body', `The request could not be read: ${(error as Error).message}`));
-    }
-    if (isStorageDown(error)) {
-      logger.error({ err: error, reqId: req.requestId }, 'Redis unavailable');
-      return sendProblem(res, problem(503, 'service_unavailable', 'The gateway cannot reach its store; retry shortly'), { 'Retry-After': '5' });
-    }
-    const { problem: p, headers } = problemFor(error);
-    if (p.code === 'internal_error') logger.error({ err: error, reqId: req.requestId }, 'unhandled error');
+    const { problem: p, headers } = problemFor(error, { method: req.method, url: req.originalUrl });
+    if (p.code === 'store_unavailable') logger.warn({ err: error, reqId: req.requestId }, 'store unavailable: answered 503');
+    else if (p.code === 'internal_error') logger.error({ err: error, reqId: req.requestId }, 'unhandled error');
     sendProblem(res, p, headers);
   });
 
   return app;
 }
 
-/** ioredis gives up on a command while Redis is unreachable: the gateway is unavailable, not broken. */
-function isStorageDown(error: unknown): boolean {
-  const e = error as { name?: string; code?: string; message?: string };
-  return (
-    e?.name === 'MaxRetriesPerRequestError' ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(e?.code ?? '') ||
-    /Connection is closed|Stream isn't writeable|enableOfflineQueue/.test(e?.message ?? '')
-  );
-}

@@ -1,6 +1,6 @@
 /**
  * API-key authentication and roles. Keys are compared through their SHA-256, so the lookup time says
- * nothing about how much of a guessed key was right. `ops` implies `ops-read`.
+ * nothing about how much of a guessed key was right. `ops` implies `ops-read`, which implies `kpi`.
  */
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
@@ -28,6 +28,7 @@ export class ClientDirectory {
     for (const c of clients) {
       const roles = new Set<Role>(c.roles);
       if (roles.has('ops')) roles.add('ops-read');
+      if (roles.has('ops-read')) roles.add('kpi');
       this.byHash.set(hash(c.apiKey), { name: c.name, roles });
     }
   }

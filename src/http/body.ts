@@ -1,6 +1,7 @@
 /**
  * Reading a JSON body strictly: the media type must be JSON in UTF-8, the bytes valid UTF-8, the
- * nesting at most 32 levels, and the size at most 1 MiB (enforced by the raw body parser). Express's
+ * nesting at most 32 levels, no object wider than 1,000 members, and the size at most 1 MiB (enforced
+ * by the raw body parser). Depth and width are checked on the text before it is parsed. Express's
  * own JSON parser would replace bad bytes silently and recurse on any depth, so the body is read raw.
  */
 import type { Request } from 'express';
@@ -25,11 +26,28 @@ export function checkJsonMediaType(req: Request): void {
   if (charset && charset !== 'utf-8' && charset !== 'utf8') throw new UnsupportedMediaType(`charset ${charset} is not supported; send UTF-8`);
 }
 
-/** Deepest nesting of objects and arrays, counted without recursion so no input can exhaust the stack. */
-export function jsonDepth(text: string): number {
+/** Most members one object of a body may have. Past a thousand or so V8 keeps an object as a slow dictionary, and no payload of the gateway comes close. */
+export const MAX_OBJECT_MEMBERS = 1_000;
+
+export interface JsonShape {
+  /** Deepest nesting of objects and arrays (as far as the scan went). */
+  depth: number;
+  /** Most members seen in one object (as far as the scan went). */
+  members: number;
+}
+
+/**
+ * Nesting depth and the widest object of a JSON text, counted in one pass without recursion (no input
+ * can exhaust the stack) and without parsing; stops as soon as a limit is passed, so refusing a body
+ * costs less than reading it. Outside strings, `:` only ever separates a member's name from its value.
+ */
+export function scanJson(text: string, limits: { maxDepth: number; maxMembers: number } = { maxDepth: Infinity, maxMembers: Infinity }): JsonShape {
   let depth = 0;
   let max = 0;
+  let widest = 0;
   let inString = false;
+  // Members counted per open object; arrays hold -1 so their colons (there are none) would not count.
+  const counts: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
@@ -38,10 +56,28 @@ export function jsonDepth(text: string): number {
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {
       depth++;
-      if (depth > max) max = depth;
-    } else if (c === 125 || c === 93) depth--;
+      counts.push(c === 123 ? 0 : -1);
+      if (depth > max) {
+        max = depth;
+        if (max > limits.maxDepth) break;
+      }
+    } else if (c === 125 || c === 93) {
+      depth--;
+      counts.pop();
+    } else if (c === 58 && counts.length > 0) {
+      const n = ++counts[counts.length - 1]!;
+      if (n > widest) {
+        widest = n;
+        if (widest > limits.maxMembers) break;
+      }
+    }
   }
-  return max;
+  return { depth: max, members: widest };
+}
+
+/** Deepest nesting of objects and arrays. */
+export function jsonDepth(text: string): number {
+  return scanJson(text).depth;
 }
 
 export function parseJsonBody(req: Request): unknown {
@@ -54,8 +90,14 @@ export function parseJsonBody(req: Request): unknown {
   } catch {
     throw new ValidationFailed('invalid_body', 'The request body is not valid UTF-8', [{ path: '', message: 'is not valid UTF-8' }]);
   }
-  if (jsonDepth(text) > MAX_DEPTH) {
+  const shape = scanJson(text, { maxDepth: MAX_DEPTH, maxMembers: MAX_OBJECT_MEMBERS });
+  if (shape.depth > MAX_DEPTH) {
     throw new ValidationFailed('invalid_body', `JSON nested deeper than ${MAX_DEPTH} levels is not accepted`, [{ path: '', message: `is nested deeper than ${MAX_DEPTH} levels` }]);
+  }
+  if (shape.members > MAX_OBJECT_MEMBERS) {
+    throw new ValidationFailed('invalid_body', `An object of the body has more than ${MAX_OBJECT_MEMBERS} members`, [
+      { path: '', message: `holds an object with more than ${MAX_OBJECT_MEMBERS} members` },
+    ]);
   }
   try {
     return parseJson(text);

@@ -12,6 +12,7 @@ import type { AuditLog } from '../ports/audit-log.js';
 import type { UpstreamGuard, UpstreamStatus } from '../resilience/guard.js';
 import type { SyncWorker } from '../sync/queue.js';
 import type { SyncStore } from '../sync/store.js';
+import type { Records } from '../records/records.js';
 import { readReplication, type ReplicationState } from '../redis/replication.js';
 import type { Metrics } from './metrics.js';
 import { AlertEngine } from './alerts.js';
@@ -44,6 +45,8 @@ export interface OpsDeps {
   logger: Logger;
   worker: SyncWorker | null;
   audit: AuditLog;
+  /** The durable records; its check is informational (PostgreSQL down never makes the gateway unready). */
+  records?: Records;
 }
 
 const READY_CACHE_MS = 1_000;
@@ -180,6 +183,8 @@ export class OpsService {
       reason: 'informational: an upstream being down does not make the gateway unready',
       circuits: Object.fromEntries(this.upstreams().map((u) => [u.name, u.circuit])),
     };
-    return { ok: Object.values(checks).every((c) => c.status === 'ok'), checks };
+    const ok = Object.values(checks).every((c) => c.status === 'ok');
+    if (this.deps.records) checks.postgres = { ...(await this.deps.records.check()), informational: true };
+    return { ok, checks };
   }
 }

@@ -1,7 +1,10 @@
 /**
  * Redis key layout of the sync state, all under QUEUE_PREFIX so several gateways or test runs can
  * share one Redis. Per dossier: a small hash of counters (kept in listpack encoding: no long values),
- * its latest data as a string, pending progress, and the set of progress keys the portal acknowledged.
+ * its latest data as a string, pending progress (a hash of steps and their order by revision), and the
+ * set of progress keys the portal acknowledged. With a hash-tagged prefix (`{gw}`) every key of the
+ * gateway, BullMQ's included, falls in one Redis Cluster slot, as the Lua commands need.
+ * docs/sync-state.md describes each key and field.
  */
 export const QUEUE_NAME = 'dossier-sync';
 
@@ -14,8 +17,13 @@ export class SyncKeys {
   data(m: string): string {
     return `${this.prefix}:sync:data:${m}`;
   }
+  /** Pending steps: `ThoiDiemXuLy|TrangThai` → `revision|item JSON`. */
   progress(m: string): string {
-    return `${this.prefix}:sync:p:${m}`;
+    return `${this.prefix}:sync:ph:${m}`;
+  }
+  /** The same step keys, scored by the revision they wait for. */
+  progressOrder(m: string): string {
+    return `${this.prefix}:sync:pz:${m}`;
   }
   progressAcked(m: string): string {
     return `${this.prefix}:sync:pa:${m}`;
@@ -41,6 +49,10 @@ export class SyncKeys {
   }
   get replayLog(): string {
     return `${this.prefix}:sync:replays`;
+  }
+  /** The outbox stream (docs/outbox.md). */
+  get outbox(): string {
+    return `${this.prefix}:outbox`;
   }
   /** BullMQ's hash of one job, to check from Lua whether a delivery job still exists. */
   jobPrefix(): string {

@@ -6,7 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { progressItemKey, type AcceptOutcome, type DossierRevision, type DossierSyncStatus, type ProgressItem } from '../domain/dossier.js';
-import { ValidationFailed, type FieldError } from '../domain/errors.js';
+import { totalFieldErrors, ValidationFailed, type FieldError } from '../domain/errors.js';
 import type { Metrics } from '../ops/metrics.js';
 import { enqueueDelivery, type DeliveryJobData } from './queue.js';
 import type { SyncStore } from './store.js';
@@ -38,7 +38,8 @@ export class SyncService {
     }
     if (errors.length > 0) {
       const first = errors[0]!;
-      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      const total = totalFieldErrors(errors);
+      const more = total > 1 ? ` (and ${total - 1} more)` : '';
       throw new ValidationFailed('invalid_body', `${first.path || 'body'} ${first.message}${more}`, errors);
     }
     const b = body as { revision: number; dossier: DossierRevision['dossier']; progress?: ProgressItem[] };
@@ -49,6 +50,13 @@ export class SyncService {
     const { store, queue, metrics, logger } = this.deps;
     const m = rev.dossier.MaHoSo;
     const result = await store.accept(rev);
+    if (result.outcome === 'too_many_pending') {
+      throw new ValidationFailed(
+        'invalid_body',
+        `progress: a dossier holds at most ${result.limit} progress items not yet acknowledged by the portal (SYNC_MAX_PENDING_PROGRESS); this revision would make it ${result.waiting}, so none of it was accepted`,
+        [{ path: '/progress', message: `would leave ${result.waiting} progress items unacknowledged, more than the limit of ${result.limit}` }],
+      );
+    }
     metrics.syncOutcomes.inc({ outcome: result.outcome });
     if (result.outcome === 'stale') return { outcome: 'stale', maHoSo: m, revision: rev.revision, currentRevision: result.current };
     if (result.outcome === 'duplicate') return { outcome: 'duplicate', maHoSo: m, revision: rev.revision };

@@ -1,6 +1,7 @@
 /**
  * The sync state in Redis: what was accepted, what the portal acknowledged, what is dead. Every
- * change goes through one Lua script (scripts.ts); this class only shapes arguments and answers.
+ * change goes through one Lua command (src/sync/commands/, docs/sync-state.md); this class only shapes
+ * arguments and answers.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -16,7 +17,7 @@ import {
 import { immediateWrites, type WriteDurability } from '../redis/durability.js';
 import { packDossier, unpackDossier } from './compression.js';
 import { SyncKeys } from './keys.js';
-import { ACCEPT, BEGIN, RECONCILE, RELEASE, RENEW, REPLAY, SETTLE } from './scripts.js';
+import { defineSyncCommands } from './scripts.js';
 
 export interface PendingProgress {
   key: string;
@@ -37,13 +38,16 @@ export interface DeliverySnapshot {
   progress: PendingProgress[];
 }
 
-export type SettleMode = 'commit' | 'retry' | 'hold' | 'yield' | 'rejected' | 'exhausted';
+/** See src/sync/commands/settle-11.lua. `record` only records acknowledgements; the round goes on. */
+export type SettleMode = 'record' | 'commit' | 'retry' | 'hold' | 'yield' | 'rejected' | 'exhausted';
 
 export interface Settlement {
   mode: SettleMode;
   /** The revision whose data the portal acknowledged in this round, if any. */
   ackedRevision?: number;
   ackedProgress?: string[];
+  /** An earlier call of this round was acknowledged (and recorded): the attempt count starts again. */
+  progressed?: boolean;
   /** When the snapshot was read: the oldest a still-undelivered revision can be. */
   readAtMs: number;
   error?: { code: string; message: string };
@@ -69,51 +73,70 @@ interface ScriptedRedis extends Redis {
   gwRelease(...args: string[]): Promise<number>;
   gwSettle(...args: string[]): Promise<number>;
   gwReplay(...args: string[]): Promise<[number, number]>;
-  gwReconcile(...args: string[]): Promise<string[]>;
+  gwReconcile(...args: string[]): Promise<number>;
 }
 
-export function defineSyncScripts(redis: Redis): void {
-  if ((redis as unknown as Partial<ScriptedRedis>).gwAccept) return;
-  redis.defineCommand('gwAccept', { numberOfKeys: 5, lua: ACCEPT });
-  redis.defineCommand('gwBegin', { numberOfKeys: 4, lua: BEGIN });
-  redis.defineCommand('gwRenew', { numberOfKeys: 1, lua: RENEW });
-  redis.defineCommand('gwRelease', { numberOfKeys: 1, lua: RELEASE });
-  redis.defineCommand('gwSettle', { numberOfKeys: 9, lua: SETTLE });
-  redis.defineCommand('gwReplay', { numberOfKeys: 7, lua: REPLAY });
-  redis.defineCommand('gwReconcile', { numberOfKeys: 1, lua: RECONCILE });
+export interface SyncStoreOptions {
+  /**
+   * How long a delivered dossier's state is remembered, seconds (to recognise stale resends and answer
+   * GET /v1/dossiers); 0 keeps it forever. Default 0.
+   */
+  retentionSeconds?: number;
+  /** Append every state change to the outbox stream (on when the gateway has a DATABASE_URL). Default false. */
+  outbox?: boolean;
+  /** Most progress items a dossier may hold unacknowledged (SYNC_MAX_PENDING_PROGRESS). Default 1000. */
+  maxPendingProgress?: number;
+  /** How accepts are confirmed before they are answered (REDIS_MIN_REPLICAS_ACK). Default: not at all. */
+  durability?: WriteDurability;
 }
+
+export const DEFAULT_MAX_PENDING_PROGRESS = 1_000;
+
+export type AcceptResult =
+  | { outcome: 'accepted'; current: number; generation: number }
+  | { outcome: 'duplicate' | 'stale'; current: number; generation: 0 }
+  /** Nothing was written: the revision would leave `waiting` steps unacknowledged, over the limit. */
+  | { outcome: 'too_many_pending'; waiting: number; limit: number };
 
 export class SyncStore {
   readonly keys: SyncKeys;
+  readonly maxPendingProgress: number;
   private readonly redis: ScriptedRedis;
+  private readonly retentionSeconds: number;
+  private readonly outboxFlag: '1' | '0';
 
-  /**
-   * @param retentionSeconds how long a delivered dossier's state is remembered (to recognise stale
-   * resends and answer GET /v1/dossiers); 0 keeps it forever.
-   */
   /** How an accept is made sure of before it is answered (replica confirmation, REDIS_MIN_REPLICAS_ACK). */
   private readonly durability: WriteDurability;
 
-  constructor(redis: Redis, prefix: string, private readonly retentionSeconds = 0, durability?: WriteDurability) {
-    defineSyncScripts(redis);
-    this.durability = durability ?? immediateWrites(redis);
-    for (const c of this.durability.connections) defineSyncScripts(c);
+  constructor(redis: Redis, prefix: string, options: SyncStoreOptions = {}) {
+    defineSyncCommands(redis);
+    this.durability = options.durability ?? immediateWrites(redis);
+    for (const c of this.durability.connections) defineSyncCommands(c);
     this.redis = redis as unknown as ScriptedRedis;
     this.keys = new SyncKeys(prefix);
+    this.retentionSeconds = options.retentionSeconds ?? 0;
+    this.outboxFlag = options.outbox ? '1' : '0';
+    this.maxPendingProgress = options.maxPendingProgress ?? DEFAULT_MAX_PENDING_PROGRESS;
   }
 
-  /** Records a revision if it is the highest yet. `generation` > 0 means a delivery job must be added. */
-  async accept(rev: DossierRevision, nowMs = Date.now()): Promise<{ outcome: 'accepted' | 'duplicate' | 'stale'; current: number; generation: number }> {
+  /**
+   * Records a revision if it is the highest yet, in one script (src/sync/commands/accept-7.lua).
+   * `generation` > 0 means a delivery job of that generation must be added.
+   */
+  async accept(rev: DossierRevision, nowMs = Date.now()): Promise<AcceptResult> {
     const m = rev.dossier.MaHoSo;
     const k = this.keys;
-    const args: Array<string | Buffer> = [m, String(rev.revision), packDossier(JSON.stringify(rev.dossier)), String(nowMs)];
-    for (const item of rev.progress) args.push(progressItemKey(item), `${rev.revision}|${JSON.stringify(item)}`);
-    // Only a new acceptance needs confirming: duplicate and stale answers changed nothing.
+    const args: Array<string | Buffer> = [
+      m, String(rev.revision), packDossier(JSON.stringify(rev.dossier)), String(nowMs), String(this.maxPendingProgress), this.outboxFlag,
+    ];
+    for (const item of rev.progress) args.push(progressItemKey(item), JSON.stringify(item));
+    // Only a new acceptance needs confirming: duplicate, stale and refused answers changed nothing.
     const [outcome, value] = await this.durability.run(
-      (redis) => (redis as ScriptedRedis).gwAccept(k.dossier(m), k.data(m), k.progress(m), k.progressAcked(m), k.lag, ...args),
+      (redis) => (redis as ScriptedRedis).gwAccept(k.dossier(m), k.data(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.lag, k.outbox, ...args),
       ([o]) => o === 'accepted',
     );
     if (outcome === 'accepted') return { outcome, current: rev.revision, generation: Number(value) };
+    if (outcome === 'too_many') return { outcome: 'too_many_pending', waiting: Number(value), limit: this.maxPendingProgress };
     return { outcome: outcome as 'duplicate' | 'stale', current: Number(value), generation: 0 };
   }
 
@@ -121,7 +144,7 @@ export class SyncStore {
     const [[, h], [, pending]] = (await this.redis
       .multi()
       .hmget(this.keys.dossier(m), 'acc', 'del', 'st', 'att', 'err', 'dat')
-      .llen(this.keys.progress(m))
+      .hlen(this.keys.progress(m))
       .exec()) as [[null, (string | null)[]], [null, number]];
     const [acc, del, st, att, err, dat] = h;
     if (acc === null || acc === undefined) return null;
@@ -144,7 +167,7 @@ export class SyncStore {
     if (r[0] === 0) return { busyMs: Number(r[1]) };
     const [, acc, del, known, dead, att, data, flat] = r as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer[]];
     const progress: PendingProgress[] = [];
-    for (const element of flat) progress.push(parseProgressElement(element.toString('utf8')));
+    for (let i = 0; i < flat.length; i += 2) progress.push(parsePending(flat[i]!.toString('utf8'), flat[i + 1]!.toString('utf8')));
     return {
       accepted: Number(acc.toString()),
       delivered: Number(del.toString()),
@@ -164,26 +187,36 @@ export class SyncStore {
     await this.redis.gwRelease(this.keys.lease(m), token);
   }
 
-  /** Applies a round's outcome; true when the dossier has nothing left to deliver (or was given up). */
+  /**
+   * Applies what a call or a round achieved (src/sync/commands/settle-11.lua); true when the dossier has
+   * nothing left to deliver (or was given up).
+   */
   async settle(m: string, token: string, s: Settlement): Promise<boolean> {
     const k = this.keys;
     const letterId = s.letter ? newLetterId() : '';
     const letterJson = s.letter ? JSON.stringify({ id: letterId, r: String(s.letter.revision), ...s.letter }) : '';
+    const letterEvent = s.letter ? JSON.stringify({ kind: s.letter.kind, letterId, reason: s.letter.reason }) : '';
     const acked = s.ackedProgress ?? [];
     const removed = s.removedProgress ?? [];
+    const now = new Date();
     const result = await this.redis.gwSettle(
-      k.dossier(m), k.progress(m), k.progressAcked(m), k.lease(m), k.lag, k.deadLetterIndex, k.deadLetters, k.deadLetterSeq, k.data(m),
+      k.dossier(m), k.data(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.lease(m), k.lag,
+      k.deadLetterIndex, k.deadLetters, k.deadLetterSeq, k.outbox,
       m,
       token,
-      s.ackedRevision === undefined ? '' : String(s.ackedRevision),
-      new Date().toISOString(),
-      String(s.readAtMs),
       s.mode,
-      s.error ? JSON.stringify({ ...s.error, at: new Date().toISOString() }) : '',
+      s.ackedRevision === undefined ? '' : String(s.ackedRevision),
+      String(now.getTime()),
+      now.toISOString(),
+      String(s.readAtMs),
+      s.progressed ? '1' : '0',
+      s.error ? JSON.stringify({ ...s.error, at: now.toISOString() }) : '',
       s.failedDossierRevision === undefined ? '' : String(s.failedDossierRevision),
       letterId,
       letterJson,
+      letterEvent,
       String(this.retentionSeconds),
+      this.outboxFlag,
       String(acked.length),
       ...acked,
       String(removed.length),
@@ -194,16 +227,31 @@ export class SyncStore {
 
   /**
    * Dossiers owed a delivery job that have none, looked for among `limit` members of the lag set from
-   * `offset`; each comes back with the generation to enqueue, with the offset to continue from.
+   * `offset`; each comes back with the generation to enqueue, with the offset to continue from. The
+   * page and the generations are read with plain commands; the script then checks one dossier with
+   * only its own keys (src/sync/commands/reconcile-3.lua).
    */
   async reconcile(olderThanMs: number, offset = 0, limit = 2_000, nowMs = Date.now()): Promise<{ nextOffset: number; missing: Array<{ maHoSo: string; generation: number }> }> {
     const k = this.keys;
-    const [next, ...flat] = await this.redis.gwReconcile(
-      k.lag, String(nowMs - olderThanMs), String(offset), String(limit), k.dossier(''), k.jobPrefix(), k.lease(''),
-    );
+    const page = await this.redis.zrange(k.lag, offset, offset + limit - 1, 'WITHSCORES');
+    const nextOffset = page.length / 2 === limit ? offset + limit : 0;
+    const cutoff = nowMs - olderThanMs;
+    const due: string[] = [];
+    for (let i = 0; i < page.length; i += 2) if (Number(page[i + 1]) <= cutoff) due.push(page[i]!);
     const missing: Array<{ maHoSo: string; generation: number }> = [];
-    for (let i = 0; i < flat.length; i += 2) missing.push({ maHoSo: flat[i]!, generation: Number(flat[i + 1]) });
-    return { nextOffset: Number(next), missing };
+    if (due.length === 0) return { nextOffset, missing };
+    const read = this.redis.pipeline();
+    for (const m of due) read.hget(k.dossier(m), 'g');
+    const generations = ((await read.exec()) ?? []).map(([, g]) => (typeof g === 'string' ? g : '0'));
+    const check = this.redis.pipeline();
+    const scripted = check as unknown as Pick<ScriptedRedis, 'gwReconcile'>;
+    due.forEach((m, i) => void scripted.gwReconcile(k.dossier(m), k.lease(m), `${k.jobPrefix()}g${generations[i]}-${m}`, generations[i]!));
+    const results = (await check.exec()) ?? [];
+    results.forEach(([err, g], i) => {
+      if (err) throw err;
+      if (Number(g) > 0) missing.push({ maHoSo: due[i]!, generation: Number(g) });
+    });
+    return { nextOffset, missing };
   }
 
   /** Age in seconds of the oldest accepted revision not yet delivered (dead letters excluded); 0 when none. */
@@ -252,8 +300,8 @@ export class SyncStore {
     const k = this.keys;
     const record: ReplayRecord = { at: new Date(nowMs).toISOString(), by, letterId: id, maHoSo: m, kind: letter.kind };
     const [found, generation] = await this.redis.gwReplay(
-      k.dossier(m), k.progress(m), k.progressAcked(m), k.deadLetterIndex, k.deadLetters, k.lag, k.replayLog,
-      id, String(nowMs), JSON.stringify(record),
+      k.dossier(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.deadLetterIndex, k.deadLetters, k.lag, k.replayLog, k.outbox,
+      id, String(nowMs), JSON.stringify(record), this.outboxFlag, by,
     );
     if (found === -1) return null;
     return { maHoSo: m, generation: Number(generation) };
@@ -265,12 +313,10 @@ export class SyncStore {
   }
 }
 
-/** `ThoiDiemXuLy|TrangThai|revision|item JSON` (see scripts.ts). */
-function parseProgressElement(raw: string): PendingProgress {
-  const a = raw.indexOf('|');
-  const b = raw.indexOf('|', a + 1);
-  const c = raw.indexOf('|', b + 1);
-  return { key: raw.slice(0, b), revision: Number(raw.slice(b + 1, c)), item: parseJson(raw.slice(c + 1)) as ProgressItem, raw };
+/** A pending step as stored: key `ThoiDiemXuLy|TrangThai`, value `revision|item JSON`. */
+function parsePending(key: string, value: string): PendingProgress {
+  const bar = value.indexOf('|');
+  return { key, revision: Number(value.slice(0, bar)), item: parseJson(value.slice(bar + 1)) as ProgressItem, raw: value };
 }
 
 function newLetterId(): string {

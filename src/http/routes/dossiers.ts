@@ -1,13 +1,16 @@
 /** Dossier sync routes (shared/API.md "Dossier sync"). */
+import { setImmediate } from 'node:timers/promises';
 import { Router, type Request, type Response } from 'express';
 import { checkMaHoSo } from '../../domain/identifiers.js';
-import { ValidationFailed } from '../../domain/errors.js';
+import { boundFieldErrors, listedFieldErrors, ValidationFailed, type FieldError } from '../../domain/errors.js';
 import type { SyncService } from '../../sync/service.js';
 import { requireRole, type ClientDirectory } from '../auth.js';
 import { parseJsonBody } from '../body.js';
 import { problem, problemFor, sendProblem } from '../problem.js';
 
 export const MAX_BATCH_ITEMS = 1_000;
+/** Field errors listed across all items of one batch answer, so a batch of bad items cannot make a huge answer. */
+export const MAX_BATCH_LISTED_ERRORS = 1_000;
 /** Dossiers of one batch accepted side by side; items of one dossier stay in array order. */
 const BATCH_PARALLELISM = 16;
 
@@ -45,7 +48,9 @@ export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncServ
     items.forEach((item, i) => {
       const m = (item as { dossier?: { MaHoSo?: unknown } } | null)?.dossier?.MaHoSo;
       const key = typeof m === 'string' ? `m:${m}` : `i:${i}`;
-      groups.set(key, [...(groups.get(key) ?? []), i]);
+      const group = groups.get(key);
+      if (group) group.push(i);
+      else groups.set(key, [i]);
     });
     const queue = [...groups.values()];
     const runGroup = async (indices: number[]) => {
@@ -58,6 +63,8 @@ export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncServ
           results[i] = outcomeBody(outcome);
         } catch (error) {
           results[i] = { maHoSo, error: problemFor(error).problem };
+          // Refusing an item does not wait on anything: let other requests run between refused items.
+          await setImmediate();
         }
       }
     };
@@ -65,6 +72,7 @@ export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncServ
       for (let g = queue.shift(); g; g = queue.shift()) await runGroup(g);
     });
     await Promise.all(workers);
+    boundBatchErrors(results);
     res.status(207).json({ results });
   });
 
@@ -78,4 +86,16 @@ export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncServ
   });
 
   return router;
+}
+
+/** Items are answered in order; once the batch has listed MAX_BATCH_LISTED_ERRORS entries, later items list only how many they had. */
+function boundBatchErrors(results: unknown[]): void {
+  let budget = MAX_BATCH_LISTED_ERRORS;
+  for (const r of results) {
+    const error = (r as { error?: { errors?: FieldError[] } }).error;
+    if (!error?.errors) continue;
+    const listed = listedFieldErrors(error.errors).length;
+    if (listed > budget) error.errors = boundFieldErrors(error.errors, budget);
+    budget = Math.max(0, budget - listed);
+  }
 }
