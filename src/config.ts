@@ -81,6 +81,8 @@ export interface AlertConfig {
   deadLettersWindowSeconds: number;
   circuitOpenSeconds: number;
   backlogGrowthSeconds: number;
+  /** How long `store_data_lost` fires (and readiness fails) after Redis was found without the gateway's data. */
+  storeDataLostSeconds: number;
   webhookUrl: string | undefined;
   webhookTimeoutMs: number;
 }
@@ -90,6 +92,19 @@ export interface RedisConfig extends RedisHaConfig {
   url: string;
   /** The longest one command may take before the request needing it answers 503 `store_unavailable`. */
   commandTimeoutMs: number;
+  /** How often the marker key that detects a Redis which lost its data is read (src/redis/marker.ts). */
+  markerCheckIntervalMs: number;
+}
+
+export interface HttpConfig {
+  /** A connection with no request for this long after its last answer is closed. */
+  keepAliveTimeoutMs: number;
+  /** Request headers must have arrived this long after the request began (then 408 and closed). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived within this (then 408 and closed). */
+  requestTimeoutMs: number;
+  /** Most client connections at once (lowered to fit the open-file limit). */
+  maxConnections: number;
 }
 
 /** Thresholds and retention of the indicators (shared/KPI.md). */
@@ -107,6 +122,7 @@ export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
   host: string;
+  http: HttpConfig;
   redis: RedisConfig;
   queuePrefix: string;
   logLevel: string;
@@ -188,6 +204,16 @@ export function loadClients(path: string | undefined): ClientConfig[] {
   });
 }
 
+function httpConfig(env: EnvReader): HttpConfig {
+  const headersTimeoutMs = env.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 });
+  return {
+    keepAliveTimeoutMs: env.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
+    headersTimeoutMs,
+    requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 60_000, { min: headersTimeoutMs, max: 3_600_000 }),
+    maxConnections: env.int('HTTP_MAX_CONNECTIONS', 10_000, { min: 16, max: 1_000_000 }),
+  };
+}
+
 export function loadConfig(source: Env = process.env): Config {
   const env = new EnvReader(source);
   const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
@@ -205,9 +231,11 @@ export function loadConfig(source: Env = process.env): Config {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
     host: env.string('HOST', '0.0.0.0'),
+    http: httpConfig(env),
     redis: {
       url: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
       commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
+      markerCheckIntervalMs: env.int('REDIS_MARKER_CHECK_INTERVAL_MS', 5_000, { min: 100, max: 3_600_000 }),
       ...readRedisHa(env),
     },
     queuePrefix,
@@ -267,6 +295,7 @@ export function loadConfig(source: Env = process.env): Config {
       deadLettersWindowSeconds: env.int('ALERT_DEAD_LETTERS_WINDOW_SECONDS', 900, { min: 1 }),
       circuitOpenSeconds: env.int('ALERT_CIRCUIT_OPEN_SECONDS', 120, { min: 1 }),
       backlogGrowthSeconds: env.int('ALERT_BACKLOG_GROWTH_SECONDS', 600, { min: 1 }),
+      storeDataLostSeconds: env.int('ALERT_STORE_DATA_LOST_SECONDS', 600, { min: 1 }),
       webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
       webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
     },

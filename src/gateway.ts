@@ -8,6 +8,7 @@ import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
 import type { Config } from './config.js';
 import { ClientDirectory } from './http/auth.js';
 import { createApp } from './http/app.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
 import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
@@ -26,11 +27,13 @@ import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 import { createConfirmedWrites } from './redis/durability.js';
 import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
+import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
 
 export interface Gateway {
   server: Server;
   port: number;
+  http: HttpServer;
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
@@ -92,7 +95,15 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
+  const marker = new StoreMarker({
+    redis,
+    prefix: config.queuePrefix,
+    logger,
+    checkIntervalMs: config.redis.markerCheckIntervalMs,
+    holdMs: config.alerts.storeDataLostSeconds * 1000,
+  });
+  await marker.start();
+  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -111,12 +122,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     );
   }
   const app = createApp({ logger, metrics, routers });
-  const server: Server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 65_000;
-  const port = (server.address() as { port: number }).port;
+  const http = await startHttpServer(app, { port: config.port, host: config.host, ...config.http }, { logger, metrics });
+  const { server, port } = http;
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
   records.start();
@@ -132,6 +139,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      marker.stop();
       await records.stop();
       await queue.close();
       lookups.close();
@@ -141,5 +149,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, worker, store, metrics, records, stop };
+  return { server, port, http, worker, store, metrics, records, stop };
 }

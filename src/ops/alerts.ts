@@ -148,6 +148,19 @@ export class AlertEngine {
       });
     }
 
+    const loss = ops.deps.marker?.dataLoss(now) ?? null;
+    out.push({
+      rule: 'store_data_lost',
+      subject: 'gateway',
+      severity: 'critical',
+      breached: loss !== null,
+      value: loss ? 1 : 0,
+      threshold: 1,
+      summary: loss
+        ? `Redis came back without the gateway's data (marker key vanished, seen ${loss.detectedAt}): accepted work not yet delivered is lost`
+        : 'the store marker is in place',
+    });
+
     for (const u of ops.upstreams()) {
       // Counted from when the circuit left closed, not from its latest opening: with the upstream still down
       // every trial call re-opens it, so openedAt never gets older than the open time (30 s by default).
