@@ -131,7 +131,8 @@ export class AlertEngine {
     });
 
     // Fewer replicas acknowledging than REDIS_MIN_REPLICAS_ACK: every new revision is answered 503.
-    const required = ops.deps.config.redis.durability.minReplicasAck;
+    // Both figures come with the readiness check of Redis (its `minReplicasAck` is the configured one).
+    const required = Number(ready.checks.redis?.minReplicasAck ?? 0);
     if (required > 0 && redisOk) {
       const acking = Number(ready.checks.redis?.acknowledgingReplicas ?? 0);
       out.push({
