@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, EnvReader, type Env } from './config-env.js';
+import { readRedisHa, type RedisHaConfig } from './redis/ha-config.js';
 import { DEFAULT_CIRCUIT, DEFAULT_PORTAL_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
 
 export { ConfigError } from './config-env.js';
@@ -88,7 +89,8 @@ export interface AlertConfig {
   driftPerHour: number;
 }
 
-export interface RedisConfig {
+export interface RedisConfig extends RedisHaConfig {
+  /** With Sentinels, only its user, password, database and scheme (rediss: TLS) are used. */
   url: string;
   /** The longest one command may take before the request needing it answers 503 `store_unavailable`. */
   commandTimeoutMs: number;
@@ -254,6 +256,7 @@ export function loadConfig(source: Env = process.env): Config {
       url: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
       commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
       markerCheckIntervalMs: env.int('REDIS_MARKER_CHECK_INTERVAL_MS', 5_000, { min: 100, max: 3_600_000 }),
+      ...readRedisHa(env),
     },
     queuePrefix,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),

@@ -25,6 +25,8 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
+import { createConfirmedWrites } from './redis/durability.js';
+import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
 import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
 import { createKpiProjection } from './kpi/projection.js';
@@ -63,10 +65,14 @@ export interface GatewayOptions {
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const metrics = options.metrics ?? new Metrics();
+  // An unknown master name would otherwise make every connection retry forever; stop with the reason instead.
+  if (config.redis.sentinel) await checkSentinels(config.redis);
   const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger });
   const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger });
   await redis.ping();
   await checkRedisDurability(redis, logger);
+  await checkDurabilitySupport(redis, config.redis, logger);
+  const confirmedWrites = createConfirmedWrites(config.redis, logger);
 
   const guards = {
     dvcqg: new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger }),
@@ -80,6 +86,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     retentionSeconds: config.sync.stateRetentionDays * 86_400,
     outbox: config.databaseUrl !== undefined,
     maxPendingProgress: config.sync.maxPendingProgress,
+    ...(confirmedWrites ? { durability: confirmedWrites } : {}),
   });
   // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
   const queue = createSyncQueue(redis, config.queuePrefix);
@@ -193,7 +200,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookups.close();
       portalAdapter.close();
       for (const g of Object.values(guards)) g.shutdown();
-      await Promise.allSettled([redis.quit(), workerRedis.quit()]);
+      await Promise.allSettled([redis.quit(), workerRedis.quit(), confirmedWrites?.close()]);
       logger.info('stopped');
     })());
 

@@ -1,6 +1,6 @@
 /**
  * Alert rules evaluated on a timer: sync lag, dead letters growing, a circuit open too long, Redis
- * unreachable, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
+ * unreachable or short of the replicas REDIS_MIN_REPLICAS_ACK needs, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
  * logged, and posted to a webhook in the background (retried; never blocking the gateway).
  */
 import axios from 'axios';
@@ -160,6 +160,25 @@ export class AlertEngine {
       threshold: 1,
       summary: redisOk ? 'Redis answers' : `Redis is unreachable: ${ready.checks.redis?.reason ?? ''}`,
     });
+
+    // Fewer replicas acknowledging than REDIS_MIN_REPLICAS_ACK: every new revision is answered 503.
+    // Both figures come with the readiness check of Redis (its `minReplicasAck` is the configured one).
+    const required = Number(ready.checks.redis?.minReplicasAck ?? 0);
+    if (required > 0 && redisOk) {
+      const acking = Number(ready.checks.redis?.acknowledgingReplicas ?? 0);
+      out.push({
+        rule: 'redis_replicas_missing',
+        subject: 'gateway',
+        severity: 'critical',
+        breached: acking < required,
+        value: acking,
+        threshold: required,
+        summary:
+          acking < required
+            ? `${acking} Redis replica(s) acknowledge, ${required} required (REDIS_MIN_REPLICAS_ACK): new revisions are refused with 503`
+            : `${acking} Redis replica(s) acknowledge (${required} required)`,
+      });
+    }
 
     const loss = ops.deps.marker?.dataLoss(now) ?? null;
     out.push({

@@ -13,6 +13,7 @@ import type { UpstreamGuard, UpstreamStatus } from '../resilience/guard.js';
 import type { SyncWorker } from '../sync/queue.js';
 import type { SyncStore } from '../sync/store.js';
 import type { Records } from '../records/records.js';
+import { readReplication, type ReplicationState } from '../redis/replication.js';
 import type { Metrics } from './metrics.js';
 import { AlertEngine } from './alerts.js';
 import type { StoreMarker } from '../redis/marker.js';
@@ -159,15 +160,32 @@ export class OpsService {
     return value;
   }
 
+  /** What readiness says of Redis's replication; a node that is not master cannot take writes. */
+  private replicationCheck(r: ReplicationState): Partial<CheckResult> {
+    const { sentinel, durability } = this.deps.config.redis;
+    const acknowledging = r.replicas.filter((x) => x.acknowledging).length;
+    return {
+      ...(r.role === 'master' ? {} : { status: 'fail', reason: `the Redis in use is a ${r.role}, not a master: writes are refused` }),
+      master: r.address,
+      role: r.role,
+      sentinelMaster: sentinel?.masterName ?? null,
+      connectedReplicas: r.replicas.length,
+      acknowledgingReplicas: acknowledging,
+      minReplicasAck: durability.minReplicasAck,
+      replicas: r.replicas.map(({ address, state, lagSeconds, acknowledging: acks }) => ({ address, state, lagSeconds, acknowledging: acks })),
+    };
+  }
+
   private async checkReadiness(): Promise<{ ok: boolean; checks: Record<string, CheckResult> }> {
     const checks: Record<string, CheckResult> = {};
     const started = performance.now();
     try {
-      await Promise.race([
-        this.deps.redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${REDIS_BOUND_MS} ms`)), REDIS_BOUND_MS).unref()),
+      // INFO replication doubles as the ping, and says which node is master and who replicates it.
+      const replication = await Promise.race([
+        readReplication(this.deps.redis),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${REDIS_BOUND_MS} ms`)), REDIS_BOUND_MS).unref()),
       ]);
-      checks.redis = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      checks.redis = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10, ...this.replicationCheck(replication) };
     } catch (e) {
       checks.redis = { status: 'fail', latencyMs: Math.round(performance.now() - started), reason: `Redis unreachable: ${(e as Error).message}` };
     }
