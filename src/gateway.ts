@@ -15,6 +15,7 @@ import { PLANNED_ROUTES } from './http/planned-routes.js';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './http/app.js';
 import { problemFor } from './http/problem.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
 import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
@@ -31,15 +32,34 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService, opsConfig } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
+import { createConfirmedWrites } from './redis/durability.js';
+import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
+import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
+import { createKpiProjection } from './kpi/projection.js';
+import { KpiService } from './kpi/service.js';
+import { kpiRetention } from './kpi/retention.js';
+import { kpiRoutes } from './http/routes/kpi.js';
+import { kpiAlertSource } from './kpi/alerts.js';
+import { handleOutboxBatch } from './history/outbox-handler.js';
+import { enforceRetention } from './history/retention.js';
+import { HistoryStore } from './history/store.js';
+import { historyRoutes } from './http/routes/history.js';
+import { reconcileRoutes } from './http/routes/reconcile.js';
+import { ReconcileEvents } from './reconcile/events.js';
+import { Reconciler } from './reconcile/reconciler.js';
+import { ReconcileStore } from './reconcile/store.js';
 
 export interface Gateway {
   server: Server;
   port: number;
+  http: HttpServer;
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
   records: Records;
+  /** The reconciler of a worker process with PostgreSQL; null otherwise. */
+  reconciler: Reconciler | null;
   stop(): Promise<void>;
 }
 
@@ -55,10 +75,14 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const { logger } = options;
   const sources = options.sources ?? SOURCES;
   const metrics = options.metrics ?? new Metrics();
+  // An unknown master name would otherwise make every connection retry forever; stop with the reason instead.
+  if (config.redis.sentinel) await checkSentinels(config.redis);
   const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger });
   const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger });
   await redis.ping();
   await checkRedisDurability(redis, logger);
+  await checkDurabilitySupport(redis, config.redis, logger);
+  const confirmedWrites = createConfirmedWrites(config.redis, logger);
 
   const portalGuard = new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger });
   // One guard per sector source of the list, each listed by ops from start-up.
@@ -73,6 +97,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     retentionSeconds: config.sync.stateRetentionDays * 86_400,
     outbox: config.databaseUrl !== undefined,
     maxPendingProgress: config.sync.maxPendingProgress,
+    ...(confirmedWrites ? { durability: confirmedWrites } : {}),
   });
   // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
   const queue = createSyncQueue(redis, config.queuePrefix);
@@ -94,6 +119,38 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+  records.register(createKpiProjection(logger));
+  records.addMaintenance(kpiRetention(config.kpi.retentionMonths, logger));
+  const kpi = new KpiService(records, config.kpi);
+  // Dossier history and reconciliation (docs/history.md).
+  records.register({ name: 'history', handle: handleOutboxBatch });
+  records.addMaintenance({
+    name: 'history-retention',
+    run: async (pool) => {
+      const { retentionDays, copyRetentionDays } = config.history;
+      const removed = await enforceRetention(pool, { historyDays: retentionDays, copyDays: copyRetentionDays, runDays: 30 });
+      if (removed.history + removed.dossiers + removed.copies + removed.runs > 0) logger.info(removed, 'history retention: old rows deleted');
+    },
+  });
+  const historyStore = new HistoryStore(records);
+  const reconcileStore = new ReconcileStore(records);
+  const reconciler =
+    records.configured && config.role !== 'api'
+      ? new Reconciler({
+          store: reconcileStore,
+          sync: store,
+          portal,
+          guard: portalGuard,
+          maxConcurrent: config.dvcqg.resilience.maxConcurrent,
+          events: new ReconcileEvents(redis, config.queuePrefix),
+          checks: metrics.reconcileChecks,
+          redis,
+          prefix: config.queuePrefix,
+          logger,
+          perMinute: config.history.reconcilePerMinute,
+          leaseMs: config.sync.leaseMs,
+        })
+      : null;
 
   const lookups = await createLookups({
     sources,
@@ -106,7 +163,17 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     metrics,
     logger,
   });
-  const ops = new OpsService({ config: opsConfig(config), redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
+  const marker = new StoreMarker({
+    redis,
+    prefix: config.queuePrefix,
+    logger,
+    checkIntervalMs: config.redis.markerCheckIntervalMs,
+    holdMs: config.alerts.storeDataLostSeconds * 1000,
+  });
+  await marker.start();
+  const ops = new OpsService({ config: opsConfig(config), redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
+  // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
+  if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready));
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients, { redis, keyPrefix: config.queuePrefix });
@@ -121,20 +188,21 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookupRoutes({ directory, lookups: lookups.service, sources }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
+      kpiRoutes({ directory, kpi }),
+      historyRoutes({ directory, history: historyStore, store, redis, prefix: config.queuePrefix }),
+      reconcileRoutes({ directory, reconcile: reconcileStore, redis, prefix: config.queuePrefix, logger, perMinute: config.history.reconcilePerMinute }),
       dashboardRoutes({ directory, queue, sessions: new SessionStore(redis, config.queuePrefix) }),
       docsRoutes({ app: () => app, sources, planned: PLANNED_ROUTES, version: packageJson.version }),
     );
   }
   const app = createApp({ logger, metrics, routers, beforeBody: config.role !== 'worker' ? [authenticateBeforeBody(directory)] : [] });
-  const server: Server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 65_000;
-  const port = (server.address() as { port: number }).port;
+  const http = await startHttpServer(app, { port: config.port, host: config.host, ...config.http }, { logger, metrics });
+  const { server, port } = http;
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
   records.start();
+  // Reconciliation starts once the tables exist (PostgreSQL may come up later than the gateway).
+  void records.whenReady().then(() => reconciler?.start());
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -147,14 +215,16 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      marker.stop();
+      await reconciler?.stop();
       await records.stop();
       await queue.close();
       lookups.close();
       portalAdapter.close();
       for (const g of Object.values(guards)) g.shutdown();
-      await Promise.allSettled([redis.quit(), workerRedis.quit()]);
+      await Promise.allSettled([redis.quit(), workerRedis.quit(), confirmedWrites?.close()]);
       logger.info('stopped');
     })());
 
-  return { server, port, worker, store, metrics, records, stop };
+  return { server, port, http, worker, store, metrics, records, reconciler, stop };
 }

@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startDvcqgSimulator, type DvcqgSimulator, type DvcqgSimulatorOptions } from '../../adapters/dvcqg/index.js';
 import type { DancuSimulator } from '../../adapters/dancu-soap/simulator.js';
 import type { DkdnSimulator } from '../../adapters/dkdn-rest/simulator.js';
@@ -20,6 +20,7 @@ export const KEYS = {
   lookup: 'key-lookup-0123456789',
   ops: 'key-ops-0123456789',
   opsRead: 'key-opsread-0123456789',
+  kpi: 'key-kpi-0123456789',
   all: 'key-all-0123456789',
 };
 
@@ -33,6 +34,7 @@ export function clientsFile(extra: readonly Record<string, unknown>[] = []): str
       { name: 'officer-tool', apiKey: KEYS.lookup, roles: ['lookup'] },
       { name: 'ops-staff', apiKey: KEYS.ops, roles: ['ops'] },
       { name: 'monitoring', apiKey: KEYS.opsRead, roles: ['ops-read'] },
+      { name: 'city-office', apiKey: KEYS.kpi, roles: ['kpi'] },
       { name: 'everything', apiKey: KEYS.all, roles: ['sync', 'lookup', 'ops'] },
       ...extra,
     ]),
@@ -63,7 +65,7 @@ export async function startTestGateway(
     /** More entries of the clients file, beside those of KEYS. */
     clients?: readonly Record<string, unknown>[];
     /** The gateway's logger; default a silent one (TEST_LOG_LEVEL to see it). */
-    logger?: import('pino').Logger;
+    logger?: Logger;
   } = {},
 ): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix('gw');

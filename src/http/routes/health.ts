@@ -23,7 +23,7 @@ export function healthRoutes(deps: { ops: OpsService; metrics: Metrics }): Route
     documented({ tag: 'health', summary: 'Prometheus metrics (text format)', roles: null, responses: { 200: { description: 'Prometheus text exposition format', contentType: 'text/plain', schema: { type: 'string' } } } }),
     async (_req: Request, res: Response) => {
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
-    res.send(await deps.metrics.registry.metrics());
+    res.send(await deps.metrics.render());
   });
   return router;
 }
