@@ -106,8 +106,17 @@ export class OpsService {
       },
     });
     new Gauge({
+      name: 'gateway_store_data_lost',
+      help: 'Whether Redis was found without the gateway\'s data (its marker key vanished) within ALERT_STORE_DATA_LOST_SECONDS (1) or not (0); alert store_data_lost',
+      registers: [metrics.registry],
+      collect: function (this: Gauge) {
+        this.set(deps.marker?.dataLoss() ? 1 : 0);
+      },
+    });
+    const minReplicasAck = deps.config.redis.durability.minReplicasAck;
+    new Gauge({
       name: 'gateway_redis_replicas_acknowledging',
-      help: 'Redis replicas acknowledging writes, as the readiness check last saw them (0 without REDIS_MIN_REPLICAS_ACK); alert redis_replicas_missing',
+      help: 'Redis replicas connected and caught up, able to confirm a write (WAIT); alert redis_replicas_missing below gateway_redis_replicas_required',
       registers: [metrics.registry],
       collect: async function (this: Gauge) {
         const { checks } = await readiness();
@@ -115,20 +124,11 @@ export class OpsService {
       },
     });
     new Gauge({
-      name: 'gateway_redis_min_replicas_ack',
-      help: 'REDIS_MIN_REPLICAS_ACK: replicas that must hold a revision before it is answered 202 (0: none); alert redis_replicas_missing',
-      registers: [metrics.registry],
-      collect: async function (this: Gauge) {
-        const { checks } = await readiness();
-        this.set(Number(checks.redis?.minReplicasAck ?? 0));
-      },
-    });
-    new Gauge({
-      name: 'gateway_store_data_lost',
-      help: 'Whether Redis was found without the gateway\'s data (its marker key vanished) within ALERT_STORE_DATA_LOST_SECONDS (1) or not (0); alert store_data_lost',
+      name: 'gateway_redis_replicas_required',
+      help: 'REDIS_MIN_REPLICAS_ACK: replicas that must confirm an accepted revision before its 202',
       registers: [metrics.registry],
       collect: function (this: Gauge) {
-        this.set(deps.marker?.dataLoss() ? 1 : 0);
+        this.set(minReplicasAck);
       },
     });
     this.alerts = new AlertEngine({ ops: this, config: deps.config.alerts, redis: deps.redis, prefix: deps.config.queuePrefix, logger: deps.logger, metrics });
