@@ -130,6 +130,6 @@ describe('ops CLI', () => {
       expect(r.stdout.length).toBeGreaterThan(0);
     }
     expect((await cli(['upstreams'])).stdout).toMatch(/^dvcqg\s+portal\s+closed/m);
-    expect(JSON.parse((await cli(['whoami', '--json'], { key: KEYS.opsRead })).stdout)).toEqual({ client: 'monitoring', roles: ['ops-read'] });
+    expect(JSON.parse((await cli(['whoami', '--json'], { key: KEYS.opsRead })).stdout)).toEqual({ client: 'monitoring', roles: ['kpi', 'ops-read'] });
   });
 });

@@ -26,6 +26,10 @@ export interface DvcqgFaults {
   rejectErrorCode: number;
   /** message of those refusals. Default "Dữ liệu hồ sơ không hợp lệ". */
   rejectMessage: string;
+  /** When not 0, every TraCuuHoSo is answered with this error_code (and `lookupMessage`), the rest works. Default 0. */
+  lookupErrorCode: number;
+  /** message of those answers. Default "Hệ thống tra cứu đang bận". */
+  lookupMessage: string;
   /**
    * Refuse everything but /_sim: `reset` destroys each connection at once, `unavailable` answers 503.
    * `true` means `unavailable`. Default false.
@@ -66,6 +70,8 @@ export const NO_FAULTS: Readonly<DvcqgFaults> = Object.freeze({
   rejectMaHoSo: [],
   rejectErrorCode: 9,
   rejectMessage: 'Dữ liệu hồ sơ không hợp lệ',
+  lookupErrorCode: 0,
+  lookupMessage: 'Hệ thống tra cứu đang bận',
   down: false,
   failAfterApplyRate: 0,
   lateAnswerRate: 0,
@@ -100,6 +106,8 @@ export function mergeFaults(current: DvcqgFaults, change: Partial<DvcqgFaults>):
   }
   if (code !== undefined && !(Number.isInteger(code) && code !== 0)) throw new RangeError('rejectErrorCode must be a non-zero integer');
   if (message !== undefined && typeof message !== 'string') throw new RangeError('rejectMessage must be a string');
+  if (change.lookupErrorCode !== undefined && !Number.isInteger(change.lookupErrorCode)) throw new RangeError('lookupErrorCode must be an integer');
+  if (change.lookupMessage !== undefined && typeof change.lookupMessage !== 'string') throw new RangeError('lookupMessage must be a string');
   if (down !== undefined && ![false, true, 'reset', 'unavailable'].includes(down)) {
     throw new RangeError('down must be false, true, "reset" or "unavailable"');
   }

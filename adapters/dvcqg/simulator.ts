@@ -8,6 +8,8 @@
  *   POST /_sim/reset-faults                    faults back to those given at start
  *   POST /_sim/reset                           forget dossiers, progress, history and calls
  *   POST /_sim/expire-sessions                 every session issued so far becomes invalid
+ *   POST /_sim/dossiers/forget {maHoSo}        tamper: the portal loses a dossier it acknowledged
+ *   POST /_sim/dossiers/tamper {maHoSo, set}   tamper: stored fields change (null removes one)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +63,10 @@ export interface DvcqgSimulator {
   dossier(maHoSo: string): Dossier | undefined;
   /** Every accepted DongBoHoSoMC, in order, of one dossier or of all. */
   history(maHoSo?: string): HistoryEntry[];
+  /** Tampering: the portal loses the dossier (and its progress) as if its store dropped it; false when unknown. */
+  forgetDossier(maHoSo: string): boolean;
+  /** Tampering: stored fields change without a call (null removes one); the dossier as now stored, or undefined. */
+  tamperDossier(maHoSo: string, changes: Record<string, unknown>): Dossier | undefined;
   /** Accepted progress items of a dossier in arrival order. */
   progress(maHoSo: string): Progress[];
   /** Every protocol request (login included), in arrival order. */
@@ -233,10 +239,28 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
       'POST /_sim/reset-faults': control.resetFaults,
       'POST /_sim/expire-sessions': control.expireSessions,
     };
+    if (route === 'POST /_sim/dossiers/forget' || route === 'POST /_sim/dossiers/tamper') return tamperRoute(route, text, res);
     const action = actions[route];
     if (!action) return send(res, 404, { error: `no simulator route ${route}` });
     action();
     send(res, 200, { ok: true });
+  }
+
+  function tamperRoute(route: string, text: string | null, res: http.ServerResponse): void {
+    const body = parseJson(text ?? '') as { maHoSo?: unknown; set?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null || typeof body.maHoSo !== 'string' || body.maHoSo === '') {
+      return send(res, 400, { error: 'the body must be {"maHoSo": "...", ...}' });
+    }
+    if (route === 'POST /_sim/dossiers/forget') {
+      const forgotten = portal.forget(body.maHoSo);
+      return send(res, forgotten ? 200 : 404, forgotten ? { ok: true } : { error: `no dossier ${body.maHoSo}` });
+    }
+    if (typeof body.set !== 'object' || body.set === null || Array.isArray(body.set)) {
+      return send(res, 400, { error: '"set" must be an object of the fields to change' });
+    }
+    const changed = portal.tamper(body.maHoSo, body.set as Record<string, unknown>);
+    if (changed === undefined) return send(res, 404, { error: `no dossier ${body.maHoSo}` });
+    send(res, 200, { dossier: changed });
   }
 
   function state(maHoSo: string | undefined): Record<string, unknown> {
@@ -288,6 +312,8 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     faults: () => faults,
     dossiers: () => portal.dossiers(),
     dossier: (maHoSo) => portal.dossier(maHoSo),
+    forgetDossier: (maHoSo) => portal.forget(maHoSo),
+    tamperDossier: (maHoSo, changes) => portal.tamper(maHoSo, changes),
     history: (maHoSo) => portal.history(maHoSo),
     progress: (maHoSo) => portal.progress(maHoSo),
     calls: () => calls.all(),

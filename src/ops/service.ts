@@ -15,6 +15,7 @@ import type { SyncStore } from '../sync/store.js';
 import type { Records } from '../records/records.js';
 import type { Metrics } from './metrics.js';
 import { AlertEngine } from './alerts.js';
+import type { StoreMarker } from '../redis/marker.js';
 
 export interface QueueFigures {
   name: string;
@@ -46,6 +47,8 @@ export interface OpsDeps {
   audit: AuditLog;
   /** The durable records; its check is informational (PostgreSQL down never makes the gateway unready). */
   records?: Records;
+  /** Detects a Redis that came back without the gateway's data. */
+  marker?: StoreMarker;
 }
 
 const READY_CACHE_MS = 1_000;
@@ -89,6 +92,24 @@ export class OpsService {
       registers: [metrics.registry],
       collect: async function (this: Gauge) {
         this.set(await deps.store.undeliveredCount());
+      },
+    });
+    const readiness = () => this.readiness();
+    new Gauge({
+      name: 'gateway_redis_up',
+      help: 'Whether Redis answered the readiness check (1) or not (0); alert redis_unreachable',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        const { checks } = await readiness();
+        this.set(checks.redis?.status === 'ok' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_store_data_lost',
+      help: 'Whether Redis was found without the gateway\'s data (its marker key vanished) within ALERT_STORE_DATA_LOST_SECONDS (1) or not (0); alert store_data_lost',
+      registers: [metrics.registry],
+      collect: function (this: Gauge) {
+        this.set(deps.marker?.dataLoss() ? 1 : 0);
       },
     });
     this.alerts = new AlertEngine({ ops: this, config: deps.config.alerts, redis: deps.redis, prefix: deps.config.queuePrefix, logger: deps.logger, metrics });
@@ -150,6 +171,10 @@ export class OpsService {
     } catch (e) {
       checks.redis = { status: 'fail', latencyMs: Math.round(performance.now() - started), reason: `Redis unreachable: ${(e as Error).message}` };
     }
+    const loss = this.deps.marker?.dataLoss();
+    checks.redisData = loss
+      ? { status: 'fail', since: loss.detectedAt, reason: 'Redis came back without the gateway\'s data (its marker key vanished): work accepted before is lost' }
+      : { status: 'ok' };
     const worker = this.deps.worker;
     if (worker) {
       const running = worker.worker.isRunning();
