@@ -21,9 +21,9 @@
  * scenario of bench/lib/degraded.ts per seed, with the gateway's default settings: seconds from the last
  * send until the portal held everything (limit 120), circuit openings, duplicate steps and their cause.
  *
- * Options: --count N  --concurrency N  --rounds N  --no-memory  --memory-count N  --batch-size N
+ * Options: --count N  --concurrency N  --rounds N  --no-memory  --no-throughput  --memory-count N  --batch-size N
  *          --cpu-prof DIR (profile the gateway child; written when it stops)  --gateway-env K=V (repeatable)
- *          --degraded SEEDS
+ *          --degraded SEEDS  --round-trips N (only: Redis commands per delivered dossier, bench/lib/round-trips.ts)
  * Every key the run writes is under its own QUEUE_PREFIX and deleted at the end.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -40,6 +40,7 @@ import { closeTarget, httpTarget, send, type HttpTarget } from './lib/http-clien
 import { countOk, describeLoad, fmt, percentiles, runLoad, type LoadResult } from './lib/load.js';
 import { cpuTimeMs, machineLoad, mib, processMemory } from './lib/proc.js';
 import { degradedRun } from './lib/degraded.js';
+import { roundTrips } from './lib/round-trips.js';
 import { deletePrefix, keyMemory, memoryUnderPrefix, usedMemory } from './lib/redis-mem.js';
 import { table, verdict } from './lib/report.js';
 
@@ -49,11 +50,13 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '3' },
     'no-memory': { type: 'boolean', default: false },
+    'no-throughput': { type: 'boolean', default: false },
     'memory-count': { type: 'string', default: '100000' },
     'batch-size': { type: 'string', default: '250' },
     'cpu-prof': { type: 'string' },
     'gateway-env': { type: 'string', multiple: true, default: [] },
     degraded: { type: 'string' },
+    'round-trips': { type: 'string' },
   },
 });
 const COUNT = positive('count');
@@ -423,10 +426,16 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {};
   const started = performance.now();
   try {
-    if (opts.degraded !== undefined) {
+    if (opts['round-trips'] !== undefined) {
+      const rt = await roundTrips(Number(opts['round-trips']));
+      console.log(`\n== Redis round trips per delivered dossier (${rt.dossiers} dossiers, 1 progress item each, private redis-server) ==`);
+      console.log(table([['command sent by a client', 'per dossier'], ...Object.entries(rt.perDossier).map(([k, v]) => [k, fmt(v, 2)]), ['total', fmt(rt.totalPerDossier, 2)]]));
+      console.log(`commands run inside those scripts: ${rt.inScriptsPerDossier} per dossier: ${Object.entries(rt.inScriptsByCommand).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      summary.roundTrips = rt;
+    } else if (opts.degraded !== undefined) {
       summary.degraded = await degraded(redisHandle.url, redis);
     } else {
-      summary.throughput = await throughput(sim, redisHandle.url, redis, prefixes, children);
+      if (!opts['no-throughput']) summary.throughput = await throughput(sim, redisHandle.url, redis, prefixes, children);
       if (!opts['no-memory']) summary.memory = await memory(sim, redisHandle.url, redis, prefixes, children);
     }
   } finally {
