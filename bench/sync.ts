@@ -24,6 +24,7 @@
  * Options: --count N  --concurrency N  --rounds N  --no-memory  --no-throughput  --memory-count N  --batch-size N
  *          --cpu-prof DIR (profile the gateway child; written when it stops)  --gateway-env K=V (repeatable)
  *          --degraded SEEDS  --round-trips N (only: Redis commands per delivered dossier, bench/lib/round-trips.ts)
+ *          --portal-clients (only: client CPU per portal call, node:http against undici, bench/lib/portal-clients.ts)
  * Every key the run writes is under its own QUEUE_PREFIX and deleted at the end.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -41,6 +42,7 @@ import { countOk, describeLoad, fmt, percentiles, runLoad, type LoadResult } fro
 import { cpuTimeMs, machineLoad, mib, processMemory } from './lib/proc.js';
 import { degradedRun } from './lib/degraded.js';
 import { roundTrips } from './lib/round-trips.js';
+import { comparePortalClients } from './lib/portal-clients.js';
 import { deletePrefix, keyMemory, memoryUnderPrefix, usedMemory } from './lib/redis-mem.js';
 import { table, verdict } from './lib/report.js';
 
@@ -57,6 +59,7 @@ const { values: opts } = parseArgs({
     'gateway-env': { type: 'string', multiple: true, default: [] },
     degraded: { type: 'string' },
     'round-trips': { type: 'string' },
+    'portal-clients': { type: 'boolean', default: false },
   },
 });
 const COUNT = positive('count');
@@ -426,7 +429,12 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {};
   const started = performance.now();
   try {
-    if (opts['round-trips'] !== undefined) {
+    if (opts['portal-clients']) {
+      const f = await comparePortalClients();
+      console.log(`\n== portal client CPU per DongBoHoSoMC call (64 in flight, median of 3 rounds of 5,000) ==`);
+      console.log(`node:http + keep-alive Agent: ${fmt(f.nodeHttpCpuUsPerCall, 1)} µs   undici pool: ${fmt(f.undiciCpuUsPerCall, 1)} µs`);
+      summary.portalClients = f;
+    } else if (opts['round-trips'] !== undefined) {
       const rt = await roundTrips(Number(opts['round-trips']));
       console.log(`\n== Redis round trips per delivered dossier (${rt.dossiers} dossiers, 1 progress item each, private redis-server) ==`);
       console.log(table([['command sent by a client', 'per dossier'], ...Object.entries(rt.perDossier).map(([k, v]) => [k, fmt(v, 2)]), ['total', fmt(rt.totalPerDossier, 2)]]));
