@@ -176,8 +176,12 @@ export class DvcqgClient implements NationalPortal {
       timedOut = true;
       deadline.abort();
     }, timeoutMs);
+    // The caller's signal ends the call too (a listener: cheaper than AbortSignal.any on every request).
+    const onCallerAbort = () => deadline.abort();
+    if (signal?.aborted) deadline.abort();
+    else signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      const response = await this.http.post(url, JSON.stringify(body), signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal);
+      const response = await this.http.post(url, JSON.stringify(body), deadline.signal);
       const outcome = translateHttp(response.status, response.headers, response.text);
       if (outcome instanceof Error) throw outcome;
       return outcome;
@@ -187,6 +191,7 @@ export class DvcqgClient implements NationalPortal {
       throw translated ?? error;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 }
