@@ -8,6 +8,8 @@
  *   npm run ops -- dead-letters replay-all [--ma-ho-so X] [--reason CODE]
  *   npm run ops -- catalog import <file.csv|file.xlsx>... | catalog show
  *   npm run ops -- kpi units|unit <code>|warnings [--period P] [--xlsx file]   (scripts/ops-cli-kpi.ts)
+ *   npm run ops -- reconcile start [--from yyyyMMdd --to yyyyMMdd] [--ma-ho-so X] [--no-wait]
+ *   npm run ops -- reconcile status <id> [--watch]
  *
  * Global options: --url (GATEWAY_URL, default http://127.0.0.1:8080), --key (GATEWAY_API_KEY), --json.
  * Any failure prints one line on stderr, `error: …`, and exits with code 1.
@@ -339,6 +341,96 @@ async function replayAll(client: Client, g: GlobalOptions, filter: { maHoSo?: st
   out(`replayed ${replayed} of ${chosen.length} matching dead letter(s)${gone ? ` (${gone} already gone)` : ''}`);
 }
 
+// ---------- reconciliation ----------
+
+interface ReconcileRun {
+  id: string;
+  state: 'running' | 'done';
+  queued: number;
+  checked: number;
+  matched: number;
+  drifted: number;
+  repaired: number;
+  failed: number;
+}
+
+const RECONCILE_POLL_MS = 1_000;
+
+function yyyymmdd(value: string): string {
+  if (!/^\d{8}$/.test(value)) throw new InvalidArgumentError('must be a date written yyyyMMdd');
+  return value;
+}
+
+function printRun(run: ReconcileRun): void {
+  keyValues([
+    ['run', run.id],
+    ['state', run.state],
+    ['queued', run.queued],
+    ['checked', run.checked],
+    ['matched', run.matched],
+    ['drifted', run.drifted],
+    ['repaired', run.repaired],
+    ['failed', run.failed],
+  ]);
+}
+
+/** Follows a run with a progress bar (checked of queued) until it is done; returns its last figures. */
+async function followRun(client: Client, id: string): Promise<ReconcileRun> {
+  const path = `/v1/ops/reconcile/${encodeURIComponent(id)}`;
+  let run = await client.request<ReconcileRun>('GET', path);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'reconciling [{bar}] {value}/{total} checked | matched {matched} drifted {drifted} repaired {repaired} failed {failed}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+      // Piped into a log, the bar is written as a line every few seconds instead of being redrawn.
+      noTTYOutput: true,
+      notTTYSchedule: 5_000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(Math.max(run.queued, 1), run.checked, run);
+  try {
+    while (run.state !== 'done') {
+      await new Promise((r) => setTimeout(r, RECONCILE_POLL_MS));
+      run = await client.request<ReconcileRun>('GET', path);
+      bar.update(run.checked, run);
+    }
+    bar.update(Math.max(run.queued, 1), run);
+  } finally {
+    bar.stop();
+  }
+  return run;
+}
+
+async function reconcileStart(client: Client, g: GlobalOptions, o: { from?: string; to?: string; maHoSo?: string; wait: boolean }): Promise<void> {
+  const body: Record<string, string> = {};
+  if (o.from) body.receivedFrom = o.from;
+  if (o.to) body.receivedTo = o.to;
+  if (o.maHoSo) body.maHoSo = o.maHoSo;
+  const started = await client.request<{ id: string; queued: number }>('POST', '/v1/ops/reconcile', body);
+  if (!o.wait) {
+    if (g.json) return printJson(started);
+    return out(`reconciliation ${started.id} started: ${started.queued} dossier(s) queued (follow it: reconcile status ${started.id} --watch)`);
+  }
+  if (!g.json) out(`reconciliation ${started.id}: ${started.queued} dossier(s) queued`);
+  const run = await followRun(client, started.id);
+  if (g.json) return printJson(run);
+  printRun(run);
+}
+
+async function reconcileStatus(client: Client, g: GlobalOptions, id: string, watch: boolean): Promise<void> {
+  const run = watch ? await followRun(client, id) : await client.request<ReconcileRun>('GET', `/v1/ops/reconcile/${encodeURIComponent(id)}`);
+  if (g.json) return printJson(run);
+  if (!watch) {
+    const width = 30;
+    const done = run.queued === 0 ? width : Math.round((run.checked / run.queued) * width);
+    out(`[${'█'.repeat(done)}${'░'.repeat(width - done)}] ${run.checked}/${run.queued} checked`);
+  }
+  printRun(run);
+}
+
 // ---------- wiring ----------
 
 function positiveInt(max: number) {
@@ -403,6 +495,27 @@ function buildProgram(): Command {
       }),
     );
   registerKpiCommands(program);
+
+  const reconcile = program.command('reconcile').description("check delivered dossiers against the portal's copy and repair drifts");
+  reconcile
+    .command('start')
+    .description('reconcile every delivered dossier, or those received in a date range, and follow the run (role ops)')
+    .option('--from <yyyyMMdd>', 'first NgayTiepNhan day (local time), included', yyyymmdd)
+    .option('--to <yyyyMMdd>', 'last NgayTiepNhan day (local time), included', yyyymmdd)
+    .option('--ma-ho-so <maHoSo>', 'only this dossier')
+    .option('--no-wait', 'print the run id and return without following it')
+    .action(
+      run((c, g, cmd) => {
+        const o = cmd.opts<{ from?: string; to?: string; maHoSo?: string; wait: boolean }>();
+        return reconcileStart(c, g, o);
+      }),
+    );
+  reconcile
+    .command('status')
+    .description('figures of a reconciliation run')
+    .argument('<id>', 'the run id, as printed by reconcile start')
+    .option('--watch', 'follow the run with a progress bar until it is done')
+    .action(run((c, g, cmd) => reconcileStatus(c, g, cmd.args[0]!, Boolean(cmd.opts<{ watch?: boolean }>().watch))));
   return program;
 }
 

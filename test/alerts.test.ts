@@ -305,8 +305,10 @@ describe('rules evaluated directly, on a clock of the test', () => {
       deadLettersWindowSeconds: 60,
       circuitOpenSeconds: 120,
       backlogGrowthSeconds: 60,
+      storeDataLostSeconds: 600,
       webhookUrl: undefined,
       webhookTimeoutMs: 1_000,
+      driftPerHour: 10,
     };
     const alerts = new AlertEngine({ ops, config, redis: {} as Redis, prefix: 'unused', logger: pino({ level: 'silent' }), metrics: new Metrics() });
     const changes: string[] = [];

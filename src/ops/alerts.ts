@@ -1,6 +1,6 @@
 /**
  * Alert rules evaluated on a timer: sync lag, dead letters growing, a circuit open too long, Redis
- * unreachable, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
+ * unreachable or short of the replicas REDIS_MIN_REPLICAS_ACK needs, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
  * logged, and posted to a webhook in the background (retried; never blocking the gateway).
  */
 import axios from 'axios';
@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import type { AlertConfig } from '../config.js';
+import { HistoryStore } from '../history/store.js';
 import type { Metrics } from './metrics.js';
 import type { OpsService } from './service.js';
 
@@ -160,6 +161,38 @@ export class AlertEngine {
       summary: redisOk ? 'Redis answers' : `Redis is unreachable: ${ready.checks.redis?.reason ?? ''}`,
     });
 
+    // Fewer replicas acknowledging than REDIS_MIN_REPLICAS_ACK: every new revision is answered 503.
+    // Both figures come with the readiness check of Redis (its `minReplicasAck` is the configured one).
+    const required = Number(ready.checks.redis?.minReplicasAck ?? 0);
+    if (required > 0 && redisOk) {
+      const acking = Number(ready.checks.redis?.acknowledgingReplicas ?? 0);
+      out.push({
+        rule: 'redis_replicas_missing',
+        subject: 'gateway',
+        severity: 'critical',
+        breached: acking < required,
+        value: acking,
+        threshold: required,
+        summary:
+          acking < required
+            ? `${acking} Redis replica(s) acknowledge, ${required} required (REDIS_MIN_REPLICAS_ACK): new revisions are refused with 503`
+            : `${acking} Redis replica(s) acknowledge (${required} required)`,
+      });
+    }
+
+    const loss = ops.deps.marker?.dataLoss(now) ?? null;
+    out.push({
+      rule: 'store_data_lost',
+      subject: 'gateway',
+      severity: 'critical',
+      breached: loss !== null,
+      value: loss ? 1 : 0,
+      threshold: 1,
+      summary: loss
+        ? `Redis came back without the gateway's data (marker key vanished, seen ${loss.detectedAt}): accepted work not yet delivered is lost`
+        : 'the store marker is in place',
+    });
+
     for (const u of ops.upstreams()) {
       // Counted from when the circuit left closed, not from its latest opening: with the upstream still down
       // every trial call re-opens it, so openedAt never gets older than the open time (30 s by default).
@@ -216,7 +249,31 @@ export class AlertEngine {
       threshold: c.backlogGrowthSeconds,
       summary: `backlog of ${backlog} deliveries has been growing for ${Math.round(growingFor)} s (limit ${c.backlogGrowthSeconds} s)`,
     });
+
+    const drift = await this.driftLastHour();
+    if (drift !== null) {
+      out.push({
+        rule: 'reconcile_drift',
+        subject: 'dvcqg',
+        severity: 'warning',
+        breached: drift > c.driftPerHour,
+        value: drift,
+        threshold: c.driftPerHour,
+        summary: `${drift} dossier(s) found differing from the portal in the last hour (limit ${c.driftPerHour})`,
+      });
+    }
     return out;
+  }
+
+  /** Drifts recorded in the last hour; null without PostgreSQL (or while it is down): the rule is not evaluated. */
+  private async driftLastHour(): Promise<number | null> {
+    const records = this.deps.ops.deps.records;
+    if (!records?.configured || !records.ready) return null;
+    try {
+      return await new HistoryStore(records).driftsSince(3_600);
+    } catch {
+      return null;
+    }
   }
 
   private notify(alert: Alert): void {

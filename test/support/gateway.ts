@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startDvcqgSimulator, type DvcqgSimulator, type DvcqgSimulatorOptions } from '../../adapters/dvcqg/index.js';
 import { startDancuSimulator, type DancuSimulator } from '../../adapters/dancu-soap/simulator.js';
 import { startDkdnSimulator, type DkdnSimulator } from '../../adapters/dkdn-rest/simulator.js';
@@ -52,7 +52,7 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator; prefix?: string } = {},
+  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator; prefix?: string; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix('gw');
   const portal = options.portalSim ?? (await startDvcqgSimulator({ port: 0, seed: 7, ...options.portal }));
@@ -78,7 +78,7 @@ export async function startTestGateway(
     ...options.env,
   };
   const config = loadConfig(env);
-  const gateway = await startGateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const gateway = await startGateway(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   const { cleanup } = testRedis(prefix);
   return {
     gateway,

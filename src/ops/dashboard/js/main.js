@@ -16,6 +16,7 @@ import { renderChart } from './chart.js';
 import { replayAll } from './dead-letters.js';
 import { goTo } from './pages.js';
 import { refreshKpi, wireKpi } from './kpi-page.js';
+import { startReconcilePanel } from './reconcile.js';
 
 export function start() {
   applyStaticText();
@@ -42,6 +43,7 @@ export function start() {
   window.addEventListener('hashchange', () => goTo(location.hash === '#kpi' ? 'kpi' : 'ops'));
   wireKpi();
   $('replay-all').addEventListener('click', () => replayAll());
+  startReconcilePanel();
   for (const b of document.querySelectorAll('.lang button')) {
     b.addEventListener('click', () => {
       state.lang = b.dataset.lang === 'en' ? 'en' : 'vi';
