@@ -48,6 +48,9 @@ describe('continuous reconciliation', () => {
     // Changed on the portal before the gateway's first check of it.
     t.portal.tamperDossier(dossiers[1]!.MaHoSo, { NgayHenTra: '20270101000000' });
     for (const d of dossiers) await out.delivered(d, 3);
+    await waitFor('the dossiers in PostgreSQL', async () => (await types(dossiers[2]!.MaHoSo)).length === 2);
+    // A delivery counts as a check: these were delivered long enough ago to be due.
+    await backdate(dossiers.map((d) => d.MaHoSo));
     await waitFor('drift and repair', async () => (await types(dossiers[1]!.MaHoSo)).join() === 'accepted,delivered,drift,repaired', 30_000);
     expect(t.portal.dossier(dossiers[1]!.MaHoSo)).toEqual(dossiers[1]);
     const { rows } = await t.gateway.records.pool().query('SELECT count(*)::int AS n FROM reconcile_dossiers WHERE checked_at IS NOT NULL AND ma_ho_so = ANY($1)', [
@@ -59,21 +62,21 @@ describe('continuous reconciliation', () => {
     expect(summary.body.last24h.checked).toBeGreaterThanOrEqual(3);
   });
 
-  it('picks never-checked dossiers first, then the least recently checked', async () => {
+  it('picks the least recently checked or delivered first, none checked or delivered within the re-check age', async () => {
     const store = new ReconcileStore(t.gateway.records);
     const pool = t.gateway.records.pool();
-    const ms = [code(), code(), code()];
+    const ms = [code(), code(), code(), code()];
     for (const m of ms) await out.delivered(sampleDossier(m), 1);
-    await waitFor('drained', async () => (await types(ms[2]!)).length === 2);
+    await waitFor('drained', async () => (await types(ms[3]!)).length === 2);
     // The reconciler stands still while the order is set up and read.
     await t.gateway.reconciler!.stop();
     await pool.query(`UPDATE reconcile_dossiers SET checked_at = now() + interval '1 day' WHERE NOT (ma_ho_so = ANY($1))`, [ms]);
     await pool.query(`UPDATE reconcile_dossiers SET checked_at = now() - interval '1 hour' WHERE ma_ho_so = $1`, [ms[0]]);
     await pool.query(`UPDATE reconcile_dossiers SET checked_at = now() - interval '2 hours' WHERE ma_ho_so = $1`, [ms[1]]);
-    await pool.query(`UPDATE reconcile_dossiers SET checked_at = NULL WHERE ma_ho_so = $1`, [ms[2]]);
-    expect(await store.due(3, 60_000, 60_000, [])).toEqual([ms[2], ms[1], ms[0]]);
-    // Checked within the re-check age: left alone.
-    expect(await store.due(3, 60_000, 3 * 3_600_000, [])).toEqual([ms[2]]);
+    // Never checked, delivered 4 hours ago; ms[3] never checked, delivered just now.
+    await pool.query(`UPDATE reconcile_dossiers SET checked_at = NULL, delivered_at = now() - interval '4 hours' WHERE ma_ho_so = $1`, [ms[2]]);
+    expect(await store.due(4, 60_000, 60_000, [])).toEqual([ms[2], ms[1], ms[0]]);
+    expect(await store.due(4, 60_000, 3 * 3_600_000, [])).toEqual([ms[2]]);
     t.gateway.reconciler!.start();
   });
 
@@ -108,6 +111,7 @@ describe('continuous reconciliation', () => {
       // Dossiers never checked: the reconciler asks the portal about them, fails, and so opens the circuit.
       await waitFor('the circuit to open', async () => {
         await out.delivered(sampleDossier(code()), 1);
+        await t.gateway.records.pool().query(`UPDATE reconcile_dossiers SET delivered_at = now() - interval '1 day' WHERE checked_at IS NULL`);
         return openCircuit();
       });
       const lookups = () => t.portal.calls().filter((c) => c.service === 'TraCuuHoSo').length;
@@ -119,6 +123,11 @@ describe('continuous reconciliation', () => {
     }
   });
 });
+
+/** Delivered a day ago, as far as the reconciler can tell. */
+async function backdate(codes: string[]): Promise<void> {
+  await t.gateway.records.pool().query(`UPDATE reconcile_dossiers SET delivered_at = now() - interval '1 day' WHERE ma_ho_so = ANY($1)`, [codes]);
+}
 
 async function openCircuit(): Promise<boolean> {
   const r = await api(t.url, 'GET', '/v1/ops/upstreams', { key: KEYS.opsRead });

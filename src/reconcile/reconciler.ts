@@ -62,10 +62,11 @@ const MAX_DEFER_MS = 15 * 60_000;
 /** Open drifts are checked again (and their repair retried) after this long. */
 const DRIFT_RECHECK_MS = 60_000;
 /**
- * Continuous checks visit a dossier again after this long at the soonest: a small city does not have
- * its few dossiers asked for over and over; a large one cycles slower than this anyway.
+ * Continuous checks visit a dossier this long after its delivery or last check at the soonest: the
+ * portal's acknowledgement is fresh evidence, and a small city does not have its few dossiers asked
+ * for over and over (a large one cycles slower than this anyway).
  */
-const RECHECK_MS = 60 * 60_000;
+const RECHECK_MS = 15 * 60_000;
 
 export class Reconciler {
   private readonly lease: Lease;

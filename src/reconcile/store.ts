@@ -88,7 +88,8 @@ export class ReconcileStore {
 
   /**
    * Open drifts not checked for `driftAgeMs`, then the least recently checked delivered dossiers not
-   * checked for `recheckAgeMs`; none that a run is about to check.
+   * checked for `recheckAgeMs`; none that a run is about to check. The portal's acknowledgement of a
+   * delivery counts as a check: a dossier is first checked `recheckAgeMs` after its delivery.
    */
   async due(limit: number, driftAgeMs: number, recheckAgeMs: number, skip: readonly string[]): Promise<string[]> {
     const drifting = await this.query<{ ma_ho_so: string }>(
@@ -102,9 +103,9 @@ export class ReconcileStore {
     if (out.length >= limit) return out;
     const rest = await this.query<{ ma_ho_so: string }>(
       `SELECT ma_ho_so FROM reconcile_dossiers d
-        WHERE ${ELIGIBLE} AND (checked_at IS NULL OR checked_at < now() - make_interval(secs => $3))
+        WHERE ${ELIGIBLE} AND COALESCE(checked_at, delivered_at) < now() - make_interval(secs => $3)
           AND NOT (ma_ho_so = ANY($2::text[])) AND ${NOT_IN_RUN}
-        ORDER BY checked_at NULLS FIRST, delivered_at LIMIT $1`,
+        ORDER BY COALESCE(checked_at, delivered_at) LIMIT $1`,
       [limit - out.length, [...skip, ...out], recheckAgeMs / 1000],
     );
     return [...out, ...rest.rows.map((r) => r.ma_ho_so)];

@@ -21,8 +21,9 @@ CREATE TABLE reconcile_dossiers (
   repaired_at        timestamptz,
   updated_at         timestamptz NOT NULL DEFAULT now()
 );
--- The continuous reconciler: least recently checked delivered dossiers first (never checked first).
-CREATE INDEX reconcile_dossiers_due ON reconcile_dossiers (checked_at NULLS FIRST, delivered_at)
+-- The continuous reconciler: least recently checked delivered dossiers first (a delivery, which the
+-- portal acknowledged, counts as a check).
+CREATE INDEX reconcile_dossiers_due ON reconcile_dossiers ((COALESCE(checked_at, delivered_at)))
   WHERE delivered_revision IS NOT NULL AND expected_revision = delivered_revision;
 CREATE INDEX reconcile_dossiers_received ON reconcile_dossiers (received_on) WHERE delivered_revision IS NOT NULL;
 CREATE INDEX reconcile_dossiers_updated ON reconcile_dossiers (updated_at);
