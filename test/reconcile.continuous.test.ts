@@ -22,7 +22,14 @@ const code = () => `000.00.02.H26-261201-${String(++serial).padStart(4, '0')}${M
 beforeAll(async () => {
   db = await createTestDatabase('reconcile');
   t = await startTestGateway({
-    env: { DATABASE_URL: db.url, RECONCILE_PER_MINUTE: '600', DVCQG_CIRCUIT_MIN_CALLS: '3', DVCQG_CIRCUIT_OPEN_MS: '120000' },
+    env: {
+      DATABASE_URL: db.url,
+      RECONCILE_PER_MINUTE: '600',
+      DVCQG_CIRCUIT_MIN_CALLS: '3',
+      DVCQG_CIRCUIT_OPEN_MS: '120000',
+      ALERT_DRIFT_PER_HOUR: '0',
+      ALERT_EVALUATE_INTERVAL_MS: '200',
+    },
   });
   await t.gateway.records.whenReady();
   const r = testRedis(t.prefix);
@@ -60,6 +67,14 @@ describe('continuous reconciliation', () => {
     const summary = await api(t.url, 'GET', '/v1/ops/reconcile', { key: KEYS.opsRead });
     expect(summary.body.last24h).toMatchObject({ drifted: 1, repaired: 1 });
     expect(summary.body.last24h.checked).toBeGreaterThanOrEqual(3);
+    // More drifts in the last hour than ALERT_DRIFT_PER_HOUR (0 here): the alert fires.
+    const alert = await waitFor('reconcile_drift firing', async () => {
+      const r = await api(t.url, 'GET', '/v1/ops/alerts', { key: KEYS.opsRead });
+      return r.body.firing.find((a: { rule: string }) => a.rule === 'reconcile_drift');
+    });
+    expect(alert).toMatchObject({ rule: 'reconcile_drift', subject: 'dvcqg', severity: 'warning', value: 1, threshold: 0, state: 'firing' });
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(/gateway_reconcile_checks_total\{outcome="failed"\} 0/);
   });
 
   it('picks the least recently checked or delivered first, none checked or delivered within the re-check age', async () => {

@@ -81,6 +81,8 @@ export class Metrics {
   });
 
   constructor(options: { defaults?: boolean } = {}) {
+    // Every outcome is exported from the start, at 0, so a rate over it exists before the first check.
+    for (const outcome of ['matched', 'drifted', 'failed']) this.reconcileChecks.inc({ outcome }, 0);
     if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
   }
 }
