@@ -52,6 +52,14 @@ CREATE TABLE reconcile_runs (
   requested_by text        NOT NULL,
   filter       jsonb       NOT NULL,
   queued       integer     NOT NULL,
+  -- Figures kept as items change, so following a run of a million dossiers reads one row.
+  checked      integer     NOT NULL DEFAULT 0,
+  matched      integer     NOT NULL DEFAULT 0,
+  drifted      integer     NOT NULL DEFAULT 0,
+  repaired     integer     NOT NULL DEFAULT 0,
+  failed       integer     NOT NULL DEFAULT 0,
+  -- Items not yet settled; 0: the run is done.
+  open         integer     NOT NULL DEFAULT 0,
   finished_at  timestamptz
 );
 CREATE INDEX reconcile_runs_created ON reconcile_runs (created_at);
