@@ -6,6 +6,8 @@
  *   npm run ops -- dead-letters list [--limit N] [--all]
  *   npm run ops -- dead-letters replay <id>
  *   npm run ops -- dead-letters replay-all [--ma-ho-so X] [--reason CODE]
+ *   npm run ops -- catalog import <file.csv|file.xlsx>... | catalog show
+ *   npm run ops -- kpi units|unit <code>|warnings [--period P] [--xlsx file]   (scripts/ops-cli-kpi.ts)
  *   npm run ops -- reconcile start [--from yyyyMMdd --to yyyyMMdd] [--ma-ho-so X] [--no-wait]
  *   npm run ops -- reconcile status <id> [--watch]
  *
@@ -14,8 +16,9 @@
  */
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerKpiCommands } from './ops-cli-kpi.js';
 
-interface GlobalOptions {
+export interface GlobalOptions {
   url: string;
   key?: string;
   json?: boolean;
@@ -79,25 +82,48 @@ interface SyncFigures {
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** A failure already worded for the operator: printed as is, exit code 1. */
-class CliError extends Error {}
+export class CliError extends Error {}
 
-class ApiError extends CliError {
+export class ApiError extends CliError {
   constructor(
     readonly status: number,
     readonly code: string,
     detail: string,
+    /** The problem's `errors` (validation), when it has them. */
+    readonly errors: Array<{ path: string; message: string }> = [],
   ) {
     super(`${status} ${code}: ${detail}`);
   }
 }
 
-class Client {
+export class Client {
   private readonly base: string;
 
   constructor(private readonly options: GlobalOptions) {
     this.base = options.url.replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]/.test(this.base)) throw new CliError(`--url must be an http(s) URL, not ${JSON.stringify(options.url)}`);
     if (!options.key) throw new CliError('no API key: pass --key <apiKey> or set GATEWAY_API_KEY');
+  }
+
+  /** A file answer (an export): its bytes; failures as request() words them. */
+  async download(path: string): Promise<Buffer> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, { headers: { authorization: `Bearer ${this.options.key}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (e) {
+      throw new CliError(connectionProblem(e, this.base));
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (!res.ok) {
+      let p: { code?: string; detail?: string } = {};
+      try {
+        p = JSON.parse(bytes.toString('utf8')) as typeof p;
+      } catch {
+        /* not a problem document */
+      }
+      throw new ApiError(res.status, p.code ?? 'error', p.detail ?? `GET ${path} failed`);
+    }
+    return bytes;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -122,10 +148,11 @@ class Client {
       parsed = null;
     }
     if (!res.ok) {
-      const p = (parsed ?? {}) as { code?: unknown; detail?: unknown; title?: unknown };
+      const p = (parsed ?? {}) as { code?: unknown; detail?: unknown; title?: unknown; errors?: unknown };
       const code = typeof p.code === 'string' ? p.code : res.statusText.toLowerCase().replace(/\W+/g, '_') || 'error';
       const detail = typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : `${method} ${path} failed`;
-      throw new ApiError(res.status, code, detail.replace(/\s+/g, ' '));
+      const errors = Array.isArray(p.errors) ? (p.errors as Array<{ path: string; message: string }>) : [];
+      throw new ApiError(res.status, code, detail.replace(/\s+/g, ' '), errors);
     }
     if (parsed === null && text) throw new CliError(`${method} ${path}: the gateway answered something that is not JSON`);
     return parsed as T;
@@ -143,15 +170,15 @@ function connectionProblem(e: unknown, base: string): string {
 
 // ---------- output ----------
 
-function out(line = ''): void {
+export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
-const printJson = (value: unknown): void => out(JSON.stringify(value, null, 2));
+export const printJson = (value: unknown): void => out(JSON.stringify(value, null, 2));
 
-type Cell = string | number | null | undefined;
+export type Cell = string | number | null | undefined;
 
 /** Columns padded to their widest cell; numbers right-aligned. */
-function table(headers: string[], rows: Cell[][]): void {
+export function table(headers: string[], rows: Cell[][]): void {
   const text = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => [...(r[i] ?? '')].length)));
@@ -167,7 +194,7 @@ function table(headers: string[], rows: Cell[][]): void {
   for (const r of text) out(line(r));
 }
 
-function keyValues(pairs: Array<[string, Cell]>): void {
+export function keyValues(pairs: Array<[string, Cell]>): void {
   const width = Math.max(...pairs.map(([k]) => k.length));
   for (const [k, v] of pairs) out(`${k.padEnd(width)}  ${v === null || v === undefined ? '-' : v}`);
 }
@@ -413,7 +440,7 @@ function positiveInt(max: number) {
   };
 }
 
-function run(action: (client: Client, g: GlobalOptions, cmd: Command) => Promise<void>) {
+export function run(action: (client: Client, g: GlobalOptions, cmd: Command) => Promise<void>) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -467,6 +494,7 @@ function buildProgram(): Command {
         return replayAll(c, g, { maHoSo: o.maHoSo, reason: o.reason });
       }),
     );
+  registerKpiCommands(program);
 
   const reconcile = program.command('reconcile').description("check delivered dossiers against the portal's copy and repair drifts");
   reconcile

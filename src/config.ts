@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, EnvReader, type Env } from './config-env.js';
-import { DEFAULT_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
+import { readRedisHa, type RedisHaConfig } from './redis/ha-config.js';
+import { DEFAULT_CIRCUIT, DEFAULT_PORTAL_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
 
 export { ConfigError } from './config-env.js';
 
@@ -80,16 +81,32 @@ export interface AlertConfig {
   deadLettersWindowSeconds: number;
   circuitOpenSeconds: number;
   backlogGrowthSeconds: number;
+  /** How long `store_data_lost` fires (and readiness fails) after Redis was found without the gateway's data. */
+  storeDataLostSeconds: number;
   webhookUrl: string | undefined;
   webhookTimeoutMs: number;
   /** reconcile_drift fires when more drifts than this were found in the last hour. */
   driftPerHour: number;
 }
 
-export interface RedisConfig {
+export interface RedisConfig extends RedisHaConfig {
+  /** With Sentinels, only its user, password, database and scheme (rediss: TLS) are used. */
   url: string;
   /** The longest one command may take before the request needing it answers 503 `store_unavailable`. */
   commandTimeoutMs: number;
+  /** How often the marker key that detects a Redis which lost its data is read (src/redis/marker.ts). */
+  markerCheckIntervalMs: number;
+}
+
+export interface HttpConfig {
+  /** A connection with no request for this long after its last answer is closed. */
+  keepAliveTimeoutMs: number;
+  /** Request headers must have arrived this long after the request began (then 408 and closed). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must have arrived within this (then 408 and closed). */
+  requestTimeoutMs: number;
+  /** Most client connections at once (lowered to fit the open-file limit). */
+  maxConnections: number;
 }
 
 /** Thresholds and retention of the indicators (shared/KPI.md). */
@@ -117,6 +134,7 @@ export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
   host: string;
+  http: HttpConfig;
   redis: RedisConfig;
   queuePrefix: string;
   logLevel: string;
@@ -155,13 +173,20 @@ function databaseUrl(env: EnvReader): string | undefined {
 
 const DEFAULT_WSDL = fileURLToPath(new URL('../adapters/dancu-soap/fixtures/dancu.wsdl', import.meta.url));
 
-function resilience(env: EnvReader, prefix: string, timeoutMs: number, maxConcurrent: number): ResilienceOptions {
+function resilience(
+  env: EnvReader,
+  prefix: string,
+  timeoutMs: number,
+  maxConcurrent: number,
+  circuit: Omit<ResilienceOptions, 'timeoutMs' | 'maxConcurrent'> = DEFAULT_CIRCUIT,
+): ResilienceOptions {
   return {
     timeoutMs: env.int(`${prefix}_TIMEOUT_MS`, timeoutMs, { min: 1, max: 600_000 }),
-    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, DEFAULT_CIRCUIT.errorThresholdPercent, { min: 1, max: 100 }),
-    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, DEFAULT_CIRCUIT.volumeThreshold, { min: 1 }),
-    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, DEFAULT_CIRCUIT.windowMs, { min: 100 }),
-    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, DEFAULT_CIRCUIT.openMs, { min: 100 }),
+    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, circuit.errorThresholdPercent, { min: 1, max: 100 }),
+    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, circuit.volumeThreshold, { min: 1 }),
+    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, circuit.windowMs, { min: 100 }),
+    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, circuit.openMs, { min: 100 }),
+    halfOpenTrials: env.int(`${prefix}_CIRCUIT_TRIAL_CALLS`, circuit.halfOpenTrials, { min: 1, max: 1_000 }),
     maxConcurrent: env.int(`${prefix}_MAX_CONCURRENT`, maxConcurrent, { min: 1, max: 10_000 }),
   };
 }
@@ -199,6 +224,16 @@ export function loadClients(path: string | undefined): ClientConfig[] {
   });
 }
 
+function httpConfig(env: EnvReader): HttpConfig {
+  const headersTimeoutMs = env.int('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 });
+  return {
+    keepAliveTimeoutMs: env.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
+    headersTimeoutMs,
+    requestTimeoutMs: env.int('HTTP_REQUEST_TIMEOUT_MS', 60_000, { min: headersTimeoutMs, max: 3_600_000 }),
+    maxConnections: env.int('HTTP_MAX_CONNECTIONS', 10_000, { min: 16, max: 1_000_000 }),
+  };
+}
+
 export function loadConfig(source: Env = process.env): Config {
   const env = new EnvReader(source);
   const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
@@ -211,14 +246,17 @@ export function loadConfig(source: Env = process.env): Config {
       `must be 1-64 letters, digits, ".", "-" or "_", with at most one {hash tag} (e.g. {gw}), got "${queuePrefix}"`,
     );
   }
-  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
+  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 1_000, { min: 1 });
   return {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
     host: env.string('HOST', '0.0.0.0'),
+    http: httpConfig(env),
     redis: {
       url: env.url('REDIS_URL', 'redis://127.0.0.1:6379'),
       commandTimeoutMs: env.int('REDIS_COMMAND_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
+      markerCheckIntervalMs: env.int('REDIS_MARKER_CHECK_INTERVAL_MS', 5_000, { min: 100, max: 3_600_000 }),
+      ...readRedisHa(env),
     },
     queuePrefix,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -231,7 +269,7 @@ export function loadConfig(source: Env = process.env): Config {
       password: env.string('DVCQG_PASSWORD', 'dvc-gateway-secret'),
       dstcode: env.string('DVCQG_DSTCODE', 'H26'),
       madonvi: env.string('DVCQG_MADONVI', '000.00.00.H26'),
-      resilience: resilience(env, 'DVCQG', 10_000, 64),
+      resilience: resilience(env, 'DVCQG', 10_000, 64, DEFAULT_PORTAL_CIRCUIT),
     },
     dancu: {
       url: env.url('DANCU_URL', 'http://127.0.0.1:7002/dancu/TraCuuThongTinCongDan'),
@@ -277,6 +315,7 @@ export function loadConfig(source: Env = process.env): Config {
       deadLettersWindowSeconds: env.int('ALERT_DEAD_LETTERS_WINDOW_SECONDS', 900, { min: 1 }),
       circuitOpenSeconds: env.int('ALERT_CIRCUIT_OPEN_SECONDS', 120, { min: 1 }),
       backlogGrowthSeconds: env.int('ALERT_BACKLOG_GROWTH_SECONDS', 600, { min: 1 }),
+      storeDataLostSeconds: env.int('ALERT_STORE_DATA_LOST_SECONDS', 600, { min: 1 }),
       webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
       webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
       driftPerHour: env.int('ALERT_DRIFT_PER_HOUR', 10, { min: 0 }),

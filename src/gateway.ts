@@ -8,6 +8,7 @@ import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
 import type { Config } from './config.js';
 import { ClientDirectory } from './http/auth.js';
 import { createApp } from './http/app.js';
+import { startHttpServer, type HttpServer } from './http/server.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
 import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
@@ -24,7 +25,15 @@ import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
+import { createConfirmedWrites } from './redis/durability.js';
+import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
+import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
+import { createKpiProjection } from './kpi/projection.js';
+import { KpiService } from './kpi/service.js';
+import { kpiRetention } from './kpi/retention.js';
+import { kpiRoutes } from './http/routes/kpi.js';
+import { kpiAlertSource } from './kpi/alerts.js';
 import { handleOutboxBatch } from './history/outbox-handler.js';
 import { enforceRetention } from './history/retention.js';
 import { HistoryStore } from './history/store.js';
@@ -37,6 +46,7 @@ import { ReconcileStore } from './reconcile/store.js';
 export interface Gateway {
   server: Server;
   port: number;
+  http: HttpServer;
   worker: SyncWorker | null;
   store: SyncStore;
   metrics: Metrics;
@@ -55,10 +65,14 @@ export interface GatewayOptions {
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
   const metrics = options.metrics ?? new Metrics();
+  // An unknown master name would otherwise make every connection retry forever; stop with the reason instead.
+  if (config.redis.sentinel) await checkSentinels(config.redis);
   const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger });
   const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger });
   await redis.ping();
   await checkRedisDurability(redis, logger);
+  await checkDurabilitySupport(redis, config.redis, logger);
+  const confirmedWrites = createConfirmedWrites(config.redis, logger);
 
   const guards = {
     dvcqg: new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger }),
@@ -72,6 +86,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     retentionSeconds: config.sync.stateRetentionDays * 86_400,
     outbox: config.databaseUrl !== undefined,
     maxPendingProgress: config.sync.maxPendingProgress,
+    ...(confirmedWrites ? { durability: confirmedWrites } : {}),
   });
   // Requests add jobs and read counts through the command connection, so they fail fast when Redis is down.
   const queue = createSyncQueue(redis, config.queuePrefix);
@@ -93,6 +108,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+  records.register(createKpiProjection(logger));
+  records.addMaintenance(kpiRetention(config.kpi.retentionMonths, logger));
+  const kpi = new KpiService(records, config.kpi);
   // Dossier history and reconciliation (docs/history.md).
   records.register({ name: 'history', handle: handleOutboxBatch });
   records.addMaintenance({
@@ -124,7 +142,17 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       : null;
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records });
+  const marker = new StoreMarker({
+    redis,
+    prefix: config.queuePrefix,
+    logger,
+    checkIntervalMs: config.redis.markerCheckIntervalMs,
+    holdMs: config.alerts.storeDataLostSeconds * 1000,
+  });
+  await marker.start();
+  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
+  // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
+  if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready));
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -139,18 +167,15 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
+      kpiRoutes({ directory, kpi }),
       historyRoutes({ directory, history: historyStore, store, redis, prefix: config.queuePrefix }),
       reconcileRoutes({ directory, reconcile: reconcileStore, redis, prefix: config.queuePrefix, logger, perMinute: config.history.reconcilePerMinute }),
       dashboardRoutes({ directory, queue }),
     );
   }
   const app = createApp({ logger, metrics, routers });
-  const server: Server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 65_000;
-  const port = (server.address() as { port: number }).port;
+  const http = await startHttpServer(app, { port: config.port, host: config.host, ...config.http }, { logger, metrics });
+  const { server, port } = http;
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
   records.start();
@@ -168,15 +193,16 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       });
       await worker?.close();
       ops.stop();
+      marker.stop();
       await reconciler?.stop();
       await records.stop();
       await queue.close();
       lookups.close();
       portalAdapter.close();
       for (const g of Object.values(guards)) g.shutdown();
-      await Promise.allSettled([redis.quit(), workerRedis.quit()]);
+      await Promise.allSettled([redis.quit(), workerRedis.quit(), confirmedWrites?.close()]);
       logger.info('stopped');
     })());
 
-  return { server, port, worker, store, metrics, records, reconciler, stop };
+  return { server, port, http, worker, store, metrics, records, reconciler, stop };
 }

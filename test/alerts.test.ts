@@ -305,6 +305,7 @@ describe('rules evaluated directly, on a clock of the test', () => {
       deadLettersWindowSeconds: 60,
       circuitOpenSeconds: 120,
       backlogGrowthSeconds: 60,
+      storeDataLostSeconds: 600,
       webhookUrl: undefined,
       webhookTimeoutMs: 1_000,
       driftPerHour: 10,

@@ -94,6 +94,7 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     () => faults,
   );
   const calls = new SimulatorCalls(options.maxCalls ?? 100_000);
+  let serviceCalls = 0;
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
@@ -140,14 +141,23 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     }
     if (fault === 'http_500' || fault === 'http_503') return failWith(res, call, fault === 'http_500' ? 500 : 503, fault);
     if (fault === 'malformed') return malformed(res, call);
+    if (fault === 'proxy_page') return proxyPage(res, call);
+    if (fault === 'huge_answer') return hugeAnswer(res, call, f.hugeAnswerBytes);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       calls.settle(call, { httpStatus: 400, errorCode: SIMULATOR_CODES.badRequest });
       return send(res, 400, { error_code: code(SIMULATOR_CODES.badRequest), message: 'Yêu cầu không phải JSON hợp lệ' });
     }
     const dstcode = headerValue(req.headers.dstcode);
+    if (route === 'api' && f.expireSessionsEveryCalls > 0 && ++serviceCalls % f.expireSessionsEveryCalls === 0) portal.expireSessions();
     const result = route === 'login' ? portal.login(dstcode, body as Record<string, unknown>) : portal.call(dstcode, body as Record<string, unknown>);
     if (result.applied && f.failAfterApplyRate > 0 && random() < f.failAfterApplyRate) {
       return failWith(res, call, 500, 'fail_after_apply', true);
+    }
+    if (result.applied && f.lateAnswerRate > 0 && random() < f.lateAnswerRate) {
+      calls.settle(call, { fault: 'late_answer', httpStatus: 200, errorCode: result.errorCode, applied: true });
+      await sleep(f.lateAnswerMs);
+      if (closed) return;
+      return send(res, 200, toJson(result));
     }
     calls.settle(call, { httpStatus: 200, errorCode: result.errorCode, applied: result.applied });
     send(res, 200, toJson(result));
@@ -180,6 +190,36 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
       return sendRaw(res, 200, full.slice(0, Math.floor(full.length / 2)), 'application/json; charset=utf-8');
     }
     sendRaw(res, 200, '<!DOCTYPE html><html><body><h1>Hệ thống đang bảo trì</h1></body></html>', 'text/html; charset=utf-8');
+  }
+
+  /** What a proxy or firewall in front of the portal answers: a 403, 404 or 408 page, no portal JSON. */
+  function proxyPage(res: http.ServerResponse, call: SimulatorCall): void {
+    const status = [403, 404, 408][Math.floor(random() * 3)]!;
+    calls.settle(call, { fault: 'proxy_page', httpStatus: status });
+    const page = `<!DOCTYPE html><html><head><title>${status} ${http.STATUS_CODES[status]}</title></head><body><center><h1>${status} ${http.STATUS_CODES[status]}</h1></center><hr><center>nginx</center></body></html>`;
+    sendRaw(res, status, page, 'text/html; charset=utf-8');
+  }
+
+  /** A 200 with a JSON answer of `bytes` bytes (a success padded with a long field), streamed in chunks. */
+  function hugeAnswer(res: http.ServerResponse, call: SimulatorCall, bytes: number): void {
+    calls.settle(call, { fault: 'huge_answer', httpStatus: 200 });
+    const head = `{"error_code":${JSON.stringify(code(0))},"message":"Thành công","result":"`;
+    const tail = '"}';
+    const fill = Math.max(0, bytes - head.length - tail.length);
+    // No content-length: the client must stop on what it has read, not on what was announced.
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.write(head);
+    const chunk = 'x'.repeat(64 * 1024);
+    let left = fill;
+    const pump = () => {
+      while (left > 0 && !res.destroyed) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!res.write(n === chunk.length ? chunk : chunk.slice(0, n))) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end(tail);
+    };
+    pump();
   }
 
   function controlRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse, text: string | null): void {

@@ -1,6 +1,6 @@
 /**
  * Alert rules evaluated on a timer: sync lag, dead letters growing, a circuit open too long, Redis
- * unreachable, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
+ * unreachable or short of the replicas REDIS_MIN_REPLICAS_ACK needs, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
  * logged, and posted to a webhook in the background (retried; never blocking the gateway).
  */
 import axios from 'axios';
@@ -25,7 +25,18 @@ export interface Alert {
   resolvedAt: string | null;
 }
 
-interface Observation {
+/**
+ * Rules evaluated elsewhere (the indicators' unit warnings, say): each round a source reports every
+ * subject of its rules it knows about; a firing alert of its rules that it no longer reports is
+ * resolved. A source that fails leaves its alerts as they are until it answers again.
+ */
+export interface AlertSource {
+  name: string;
+  rules: readonly string[];
+  observe(now: number): Promise<Observation[]>;
+}
+
+export interface Observation {
   rule: string;
   subject: string;
   severity: Alert['severity'];
@@ -47,6 +58,7 @@ export class AlertEngine {
   private readonly openSince = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private webhookChain: Promise<void> = Promise.resolve();
+  private readonly sources: AlertSource[] = [];
 
   constructor(
     private readonly deps: { ops: OpsService; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
@@ -84,8 +96,26 @@ export class AlertEngine {
   }
 
   /** One evaluation of every rule; returns the alerts that changed state. */
+  addSource(source: AlertSource): void {
+    this.sources.push(source);
+  }
+
   async evaluate(now = Date.now()): Promise<Alert[]> {
     const observations = await this.observe(now);
+    for (const source of this.sources) {
+      let reported: Observation[];
+      try {
+        reported = await source.observe(now);
+      } catch (err) {
+        this.deps.logger.warn({ source: source.name, err: (err as Error).message }, 'alert source failed; its alerts are kept as they are');
+        continue;
+      }
+      observations.push(...reported);
+      const seen = new Set(reported.map((o) => `${o.rule}:${o.subject}`));
+      for (const [key, a] of this.firing) {
+        if (source.rules.includes(a.rule) && !seen.has(key)) observations.push({ rule: a.rule, subject: a.subject, severity: a.severity, summary: a.summary, value: a.value, threshold: a.threshold, breached: false });
+      }
+    }
     const changed: Alert[] = [];
     for (const o of observations) {
       const key = `${o.rule}:${o.subject}`;
@@ -129,6 +159,38 @@ export class AlertEngine {
       value: redisOk ? 0 : 1,
       threshold: 1,
       summary: redisOk ? 'Redis answers' : `Redis is unreachable: ${ready.checks.redis?.reason ?? ''}`,
+    });
+
+    // Fewer replicas acknowledging than REDIS_MIN_REPLICAS_ACK: every new revision is answered 503.
+    // Both figures come with the readiness check of Redis (its `minReplicasAck` is the configured one).
+    const required = Number(ready.checks.redis?.minReplicasAck ?? 0);
+    if (required > 0 && redisOk) {
+      const acking = Number(ready.checks.redis?.acknowledgingReplicas ?? 0);
+      out.push({
+        rule: 'redis_replicas_missing',
+        subject: 'gateway',
+        severity: 'critical',
+        breached: acking < required,
+        value: acking,
+        threshold: required,
+        summary:
+          acking < required
+            ? `${acking} Redis replica(s) acknowledge, ${required} required (REDIS_MIN_REPLICAS_ACK): new revisions are refused with 503`
+            : `${acking} Redis replica(s) acknowledge (${required} required)`,
+      });
+    }
+
+    const loss = ops.deps.marker?.dataLoss(now) ?? null;
+    out.push({
+      rule: 'store_data_lost',
+      subject: 'gateway',
+      severity: 'critical',
+      breached: loss !== null,
+      value: loss ? 1 : 0,
+      threshold: 1,
+      summary: loss
+        ? `Redis came back without the gateway's data (marker key vanished, seen ${loss.detectedAt}): accepted work not yet delivered is lost`
+        : 'the store marker is in place',
     });
 
     for (const u of ops.upstreams()) {

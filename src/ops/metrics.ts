@@ -5,6 +5,9 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** How long one family's collector may take at a scrape before its last reading is shown instead. */
+const COLLECT_TIMEOUT_MS = 1_000;
+
 export class Metrics {
   readonly registry = new Registry();
 
@@ -73,6 +76,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly collectFailures = new Counter({
+    name: 'gateway_metrics_collect_failures_total',
+    help: 'Scrapes at which a family could not be read now (its store down or slow) and its last reading was shown, or none',
+    labelNames: ['family'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpConnectionsShed = new Counter({
+    name: 'gateway_http_connections_shed_total',
+    help: 'Idle client connections closed to make room for new ones (near HTTP_MAX_CONNECTIONS)',
+    registers: [this.registry],
+  });
+
+  readonly httpConnectionsRefused = new Counter({
+    name: 'gateway_http_connections_refused_total',
+    help: 'Client connections refused at HTTP_MAX_CONNECTIONS (every connection busy)',
+    registers: [this.registry],
+  });
+
+  private openConnections: () => number = () => 0;
+
+  /** Where gateway_http_connections reads the number of open client connections. */
+  onHttpConnections(read: () => number): void {
+    this.openConnections = read;
+  }
+
   readonly reconcileChecks = new Counter({
     name: 'gateway_reconcile_checks_total',
     help: "Checks of a delivered dossier against the portal's copy, by outcome (matched, drifted, failed)",
@@ -83,6 +112,56 @@ export class Metrics {
   constructor(options: { defaults?: boolean } = {}) {
     // Every outcome is exported from the start, at 0, so a rate over it exists before the first check.
     for (const outcome of ['matched', 'drifted', 'failed']) this.reconcileChecks.inc({ outcome }, 0);
-    if (options.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    const openConnections = () => this.openConnections();
+    new Gauge({
+      name: 'gateway_http_connections',
+      help: 'Client connections open now',
+      registers: [this.registry],
+      collect(this: Gauge) {
+        this.set(openConnections());
+      },
+    });
+    if (options.defaults !== false) {
+      collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+      // prom-client names these totals with a counter's `_total` suffix although they are gauges, which
+      // Prometheus' linter (promtool check metrics) refuses; the same figures by type remain
+      // (gateway_nodejs_active_handles{type} and so on): their sum is the total.
+      for (const name of ['gateway_nodejs_active_handles_total', 'gateway_nodejs_active_requests_total', 'gateway_nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(name);
+      }
+    }
+  }
+
+  /** The last text each family rendered, served when its collector cannot answer now. */
+  private readonly lastGood = new Map<string, string>();
+
+  /**
+   * The exposition text, answered whether or not the store answers: each family's collector gets
+   * `timeoutMs`; one that fails or takes longer (Redis down, PostgreSQL down) is shown as its last good
+   * reading, or left out if it never had one, and counted in gateway_metrics_collect_failures_total.
+   */
+  async render(timeoutMs = COLLECT_TIMEOUT_MS): Promise<string> {
+    const names = this.registry.getMetricsAsArray().map((m) => m.name);
+    const texts = await Promise.all(
+      names.map(async (name) => {
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          const text = await Promise.race([
+            this.registry.getSingleMetricAsString(name),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`no reading within ${timeoutMs} ms`)), timeoutMs);
+            }),
+          ]);
+          this.lastGood.set(name, text);
+          return text;
+        } catch {
+          this.collectFailures.inc({ family: name });
+          return this.lastGood.get(name) ?? null;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return `${texts.filter((t): t is string => t !== null).join('\n\n')}\n`;
   }
 }

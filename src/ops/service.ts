@@ -13,8 +13,10 @@ import type { UpstreamGuard, UpstreamStatus } from '../resilience/guard.js';
 import type { SyncWorker } from '../sync/queue.js';
 import type { SyncStore } from '../sync/store.js';
 import type { Records } from '../records/records.js';
+import { readReplication, type ReplicationState } from '../redis/replication.js';
 import type { Metrics } from './metrics.js';
 import { AlertEngine } from './alerts.js';
+import type { StoreMarker } from '../redis/marker.js';
 
 export interface QueueFigures {
   name: string;
@@ -46,6 +48,8 @@ export interface OpsDeps {
   audit: AuditLog;
   /** The durable records; its check is informational (PostgreSQL down never makes the gateway unready). */
   records?: Records;
+  /** Detects a Redis that came back without the gateway's data. */
+  marker?: StoreMarker;
 }
 
 const READY_CACHE_MS = 1_000;
@@ -89,6 +93,24 @@ export class OpsService {
       registers: [metrics.registry],
       collect: async function (this: Gauge) {
         this.set(await deps.store.undeliveredCount());
+      },
+    });
+    const readiness = () => this.readiness();
+    new Gauge({
+      name: 'gateway_redis_up',
+      help: 'Whether Redis answered the readiness check (1) or not (0); alert redis_unreachable',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        const { checks } = await readiness();
+        this.set(checks.redis?.status === 'ok' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'gateway_store_data_lost',
+      help: 'Whether Redis was found without the gateway\'s data (its marker key vanished) within ALERT_STORE_DATA_LOST_SECONDS (1) or not (0); alert store_data_lost',
+      registers: [metrics.registry],
+      collect: function (this: Gauge) {
+        this.set(deps.marker?.dataLoss() ? 1 : 0);
       },
     });
     this.alerts = new AlertEngine({ ops: this, config: deps.config.alerts, redis: deps.redis, prefix: deps.config.queuePrefix, logger: deps.logger, metrics });
@@ -138,18 +160,39 @@ export class OpsService {
     return value;
   }
 
+  /** What readiness says of Redis's replication; a node that is not master cannot take writes. */
+  private replicationCheck(r: ReplicationState): Partial<CheckResult> {
+    const { sentinel, durability } = this.deps.config.redis;
+    const acknowledging = r.replicas.filter((x) => x.acknowledging).length;
+    return {
+      ...(r.role === 'master' ? {} : { status: 'fail', reason: `the Redis in use is a ${r.role}, not a master: writes are refused` }),
+      master: r.address,
+      role: r.role,
+      sentinelMaster: sentinel?.masterName ?? null,
+      connectedReplicas: r.replicas.length,
+      acknowledgingReplicas: acknowledging,
+      minReplicasAck: durability.minReplicasAck,
+      replicas: r.replicas.map(({ address, state, lagSeconds, acknowledging: acks }) => ({ address, state, lagSeconds, acknowledging: acks })),
+    };
+  }
+
   private async checkReadiness(): Promise<{ ok: boolean; checks: Record<string, CheckResult> }> {
     const checks: Record<string, CheckResult> = {};
     const started = performance.now();
     try {
-      await Promise.race([
-        this.deps.redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${REDIS_BOUND_MS} ms`)), REDIS_BOUND_MS).unref()),
+      // INFO replication doubles as the ping, and says which node is master and who replicates it.
+      const replication = await Promise.race([
+        readReplication(this.deps.redis),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${REDIS_BOUND_MS} ms`)), REDIS_BOUND_MS).unref()),
       ]);
-      checks.redis = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      checks.redis = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10, ...this.replicationCheck(replication) };
     } catch (e) {
       checks.redis = { status: 'fail', latencyMs: Math.round(performance.now() - started), reason: `Redis unreachable: ${(e as Error).message}` };
     }
+    const loss = this.deps.marker?.dataLoss();
+    checks.redisData = loss
+      ? { status: 'fail', since: loss.detectedAt, reason: 'Redis came back without the gateway\'s data (its marker key vanished): work accepted before is lost' }
+      : { status: 'ok' };
     const worker = this.deps.worker;
     if (worker) {
       const running = worker.worker.isRunning();

@@ -5,7 +5,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { startDvcqgSimulator, type DvcqgSimulator, type DvcqgSimulatorOptions } from '../../adapters/dvcqg/index.js';
 import { startDancuSimulator, type DancuSimulator } from '../../adapters/dancu-soap/simulator.js';
 import { startDkdnSimulator, type DkdnSimulator } from '../../adapters/dkdn-rest/simulator.js';
@@ -18,6 +18,7 @@ export const KEYS = {
   lookup: 'key-lookup-0123456789',
   ops: 'key-ops-0123456789',
   opsRead: 'key-opsread-0123456789',
+  kpi: 'key-kpi-0123456789',
   all: 'key-all-0123456789',
 };
 
@@ -31,6 +32,7 @@ export function clientsFile(): string {
       { name: 'officer-tool', apiKey: KEYS.lookup, roles: ['lookup'] },
       { name: 'ops-staff', apiKey: KEYS.ops, roles: ['ops'] },
       { name: 'monitoring', apiKey: KEYS.opsRead, roles: ['ops-read'] },
+      { name: 'city-office', apiKey: KEYS.kpi, roles: ['kpi'] },
       { name: 'everything', apiKey: KEYS.all, roles: ['sync', 'lookup', 'ops'] },
     ]),
   );
@@ -50,7 +52,7 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator; prefix?: string } = {},
+  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator; prefix?: string; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix('gw');
   const portal = options.portalSim ?? (await startDvcqgSimulator({ port: 0, seed: 7, ...options.portal }));
@@ -76,7 +78,7 @@ export async function startTestGateway(
     ...options.env,
   };
   const config = loadConfig(env);
-  const gateway = await startGateway(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const gateway = await startGateway(config, { logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   const { cleanup } = testRedis(prefix);
   return {
     gateway,

@@ -14,7 +14,7 @@ export function healthRoutes(deps: { ops: OpsService; metrics: Metrics }): Route
   });
   router.get('/metrics', async (_req: Request, res: Response) => {
     res.setHeader('Content-Type', deps.metrics.registry.contentType);
-    res.send(await deps.metrics.registry.metrics());
+    res.send(await deps.metrics.render());
   });
   return router;
 }
