@@ -21,9 +21,8 @@ CREATE TABLE reconcile_dossiers (
   repaired_at        timestamptz,
   updated_at         timestamptz NOT NULL DEFAULT now()
 );
--- The continuous reconciler: least recently checked delivered dossiers first (a delivery, which the
--- portal acknowledged, counts as a check).
-CREATE INDEX reconcile_dossiers_due ON reconcile_dossiers ((COALESCE(checked_at, delivered_at)))
+-- The continuous reconciler: least recently checked delivered dossiers first (never checked first).
+CREATE INDEX reconcile_dossiers_due ON reconcile_dossiers (checked_at NULLS FIRST, delivered_at)
   WHERE delivered_revision IS NOT NULL AND expected_revision = delivered_revision;
 CREATE INDEX reconcile_dossiers_received ON reconcile_dossiers (received_on) WHERE delivered_revision IS NOT NULL;
 CREATE INDEX reconcile_dossiers_updated ON reconcile_dossiers (updated_at);
@@ -52,14 +51,6 @@ CREATE TABLE reconcile_runs (
   requested_by text        NOT NULL,
   filter       jsonb       NOT NULL,
   queued       integer     NOT NULL,
-  -- Figures kept as items change, so following a run of a million dossiers reads one row.
-  checked      integer     NOT NULL DEFAULT 0,
-  matched      integer     NOT NULL DEFAULT 0,
-  drifted      integer     NOT NULL DEFAULT 0,
-  repaired     integer     NOT NULL DEFAULT 0,
-  failed       integer     NOT NULL DEFAULT 0,
-  -- Items not yet settled; 0: the run is done.
-  open         integer     NOT NULL DEFAULT 0,
   finished_at  timestamptz
 );
 CREATE INDEX reconcile_runs_created ON reconcile_runs (created_at);
