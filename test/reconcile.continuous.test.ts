@@ -25,7 +25,7 @@ beforeAll(async () => {
     env: {
       DATABASE_URL: db.url,
       RECONCILE_PER_MINUTE: '600',
-      DVCQG_CIRCUIT_MIN_CALLS: '3',
+      DVCQG_CIRCUIT_MIN_CALLS: '6',
       DVCQG_CIRCUIT_OPEN_MS: '120000',
       ALERT_DRIFT_PER_HOUR: '0',
       ALERT_EVALUATE_INTERVAL_MS: '200',
@@ -119,14 +119,54 @@ describe('continuous reconciliation', () => {
     }
   });
 
+  it('counts refused checks failed and goes on; steps back by itself when the portal cannot answer, before it could open the circuit', async () => {
+    const runOver = async (day: string, n: number) => {
+      const ds = Array.from({ length: n }, () => sampleDossier(code(), { NgayTiepNhan: `${day}080000` }));
+      for (const d of ds) await out.delivered(d, 1);
+      await waitFor('drained', async () => (await types(ds[n - 1]!.MaHoSo)).length === 2);
+      const run = await api(t.url, 'POST', '/v1/ops/reconcile', { key: KEYS.ops, body: { receivedFrom: day, receivedTo: day } });
+      expect(run.body.queued).toBe(n);
+      return run.body.id as string;
+    };
+    const figures = async (id: string) => (await api(t.url, 'GET', `/v1/ops/reconcile/${id}`, { key: KEYS.opsRead })).body;
+
+    t.portal.setFaults({ lookupErrorCode: 77 });
+    try {
+      const refused = await runOver('20230303', 5);
+      expect(await waitFor('done', async () => ((await figures(refused)).state === 'done' ? figures(refused) : undefined))).toMatchObject({ failed: 5, drifted: 0 });
+    } finally {
+      t.portal.resetFaults();
+    }
+
+    t.portal.setFaults({ down: true });
+    try {
+      const unanswered = await runOver('20230304', 10);
+      const paused = await waitFor('three failures', async () => {
+        const r = await figures(unanswered);
+        return r.failed >= 3 ? r : undefined;
+      });
+      const lookups = () => t.portal.calls().filter((c) => c.service === 'TraCuuHoSo').length;
+      const before = lookups();
+      for (let i = 0; i < 5; i++) await t.gateway.reconciler!.tick();
+      expect(lookups()).toBe(before);
+      expect(paused).toMatchObject({ state: 'running', drifted: 0 });
+      expect(paused.failed).toBeLessThan(10);
+      expect(await openCircuit()).toBe(false);
+    } finally {
+      t.portal.resetFaults();
+    }
+  });
+
   it('stays away from the portal while its circuit is open', async () => {
     t.portal.setFaults({ down: true });
     try {
       expect(t.gateway.reconciler).not.toBeNull();
-      // Dossiers never checked: the reconciler asks the portal about them, fails, and so opens the circuit.
+      // Deliveries failing against the portal open its circuit; dossiers are due for a check meanwhile.
+      for (let i = 0; i < 3; i++) await out.delivered(sampleDossier(code()), 1);
+      await t.gateway.records.pool().query(`UPDATE reconcile_dossiers SET delivered_at = now() - interval '1 day' WHERE checked_at IS NULL`);
       await waitFor('the circuit to open', async () => {
-        await out.delivered(sampleDossier(code()), 1);
-        await t.gateway.records.pool().query(`UPDATE reconcile_dossiers SET delivered_at = now() - interval '1 day' WHERE checked_at IS NULL`);
+        const m = code();
+        await api(t.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: { revision: 1, dossier: sampleDossier(m) } });
         return openCircuit();
       });
       const lookups = () => t.portal.calls().filter((c) => c.service === 'TraCuuHoSo').length;
@@ -137,6 +177,7 @@ describe('continuous reconciliation', () => {
       t.portal.resetFaults();
     }
   });
+
 });
 
 /** Delivered a day ago, as far as the reconciler can tell. */
