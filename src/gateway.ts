@@ -152,7 +152,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   await marker.start();
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
   // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
-  if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready));
+  if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready, metrics.registry));
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
