@@ -15,6 +15,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisConfig } from '../config.js';
+import type { SentinelWatch } from './sentinel-watch.js';
 
 export type RedisPurpose = 'commands' | 'blocking' | 'confirmed';
 
@@ -23,6 +24,8 @@ export interface RedisConnectionOptions {
   /** CLIENT SETNAME, visible in `CLIENT LIST` on the Redis side. */
   name: string;
   logger: Logger;
+  /** With Sentinels: moves this connection (and its duplicates) to the new master when a failover is announced. */
+  watch?: SentinelWatch | null;
 }
 
 export function redisOptions(config: RedisConfig, purpose: RedisPurpose, name: string): RedisOptions {
@@ -73,7 +76,7 @@ function endpointOptions(config: RedisConfig): RedisOptions {
     ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
     // Not ioredis's failoverDetector: a +switch-master arriving while the connection is re-resolving the
     // master (the usual case after a crash) ends the connection for good ("Connection is closed." forever).
-    // A crashed master breaks the sockets and a demoted one answers READONLY; both lead to a reconnection.
+    // SentinelWatch does its work instead; a crashed master breaks the sockets, a demoted one answers READONLY.
     failoverDetector: false,
     sentinelRetryStrategy: (times) => Math.min(times * 100, 1_000),
     sentinelReconnectStrategy: (times) => Math.min(times * 200, 2_000),
@@ -102,6 +105,7 @@ export function createRedisConnection(config: RedisConfig, options: RedisConnect
   const { logger, name } = options;
   const redisOpts = redisOptions(config, options.purpose, name);
   const client = config.sentinel ? new Redis(redisOpts) : new Redis(config.url, redisOpts);
+  options.watch?.watch(client);
   let warned = false;
   client.on('error', (err: Error) => {
     // Once per outage; the message only (ioredis errors may carry the command's arguments).

@@ -14,6 +14,7 @@ import type { RedisConfig } from '../config.js';
 import { GatewayError } from '../domain/errors.js';
 import { createRedisConnection } from './connection.js';
 import type { RedisDurabilityConfig } from './ha-config.js';
+import type { SentinelWatch } from './sentinel-watch.js';
 
 /**
  * Dedicated connections for confirmed accepts. Each holds one accept and its WAIT at a time, so this
@@ -121,10 +122,17 @@ export class ReplicaConfirmedWrites implements WriteDurability {
 }
 
 /** The confirmed-writes pool when REDIS_MIN_REPLICAS_ACK > 0 or REDIS_WAIT_AOF asks for one; null otherwise. */
-export function createConfirmedWrites(config: RedisConfig, logger: Logger, size = CONFIRMED_CONNECTIONS): ReplicaConfirmedWrites | null {
+export function createConfirmedWrites(
+  config: RedisConfig,
+  logger: Logger,
+  watch: SentinelWatch | null,
+  size = CONFIRMED_CONNECTIONS,
+): ReplicaConfirmedWrites | null {
   const { minReplicasAck, waitAof } = config.durability;
   if (minReplicasAck === 0 && !waitAof) return null;
-  const connections = Array.from({ length: size }, (_, i) => createRedisConnection(config, { purpose: 'confirmed', name: `gateway-confirmed-${i}`, logger }));
+  const connections = Array.from({ length: size }, (_, i) =>
+    createRedisConnection(config, { purpose: 'confirmed', name: `gateway-confirmed-${i}`, logger, watch }),
+  );
   // Waiting for a free connection counts against the same deadline as any request-path command.
   return new ReplicaConfirmedWrites(connections, config.durability, config.commandTimeoutMs);
 }
