@@ -5,8 +5,9 @@
  * with 64 requests in flight, to
  *   - the gateway (src/main.ts, role all, in its own process), timed from the first request until the
  *     DVCQG simulator holds every dossier and its progress item (202 is only "stored in Redis");
- *   - the baseline, bench/lib/forwarder.ts (own process): each PUT makes the same portal calls at once
- *     through the same adapter and answers 202 after them, so its last 202 is its end.
+ *   - the baseline, bench/lib/forwarder.ts (own process): a minimal synchronous forwarder with nothing of
+ *     the gateway's code (node:http in, the same two portal calls over a keep-alive http.Agent, 202 after
+ *     them), so its last 202 is its end.
  * Both face the same in-process DVCQG simulator; rounds alternate forwarder / gateway after one warm-up
  * round each, and the ratio gateway/forwarder is reported per round and as the median.
  *
@@ -316,7 +317,8 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
     const one: Array<[string, string]> = [
       ['dossier state hash', `${prefix}:sync:d:${m}`],
       ['dossier data string', `${prefix}:sync:data:${m}`],
-      ['pending progress hash', `${prefix}:sync:p:${m}`],
+      ['pending progress hash', `${prefix}:sync:ph:${m}`],
+      ['pending progress order', `${prefix}:sync:pz:${m}`],
       ['BullMQ job hash', `${prefix}:dossier-sync:g1-${m}`],
     ];
     const perKey: Array<Array<string | number>> = [['key of one waiting revision', 'MEMORY USAGE B', 'encoding']];

@@ -2,7 +2,9 @@
  * `npm run demo`: the upstream simulators, a gateway, and generated traffic with faults, for a first
  * look. It plays a short story — normal traffic, a portal outage that opens the circuit and fills the
  * backlog, recovery that drains it, a dossier the portal rejects landing in dead letters, officers'
- * lookups — then keeps running so the dashboard can be explored. `--exit` stops after the story.
+ * lookups, and a month of indicators in which units differ (scripts/demo-kpi.ts; needs PostgreSQL:
+ * scripts/ensure-postgres.ts finds or starts one) — then keeps running so the dashboard can be explored.
+ * `--exit` stops after the story.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +17,16 @@ import { toPortalTimestamp } from '../src/domain/dates.js';
 import { startGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { ensureRedis } from './ensure-redis.js';
+import { ensurePostgres } from './ensure-postgres.js';
+import { playKpiMonth } from './demo-kpi.js';
 import { startSimulators } from './simulators.js';
 
-const KEY = { sync: 'demo-sync-key-0001', lookup: 'demo-lookup-key-0001', ops: 'demo-ops-key-0001' };
+const KEY = { sync: 'demo-sync-key-0001', lookup: 'demo-lookup-key-0001', ops: 'demo-ops-key-0001', kpi: 'demo-kpi-key-0001' };
 const exitAfter = process.argv.includes('--exit');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const redis = await ensureRedis(process.env.REDIS_URL);
+const postgres = await ensurePostgres(process.env.DATABASE_URL);
 const sims = await startSimulators({ ...process.env, DVCQG_SIM_PORT: '0', DANCU_SIM_PORT: '0', DKDN_SIM_PORT: '0' });
 const dir = mkdtempSync(join(tmpdir(), 'dvc-demo-'));
 const clients = join(dir, 'clients.json');
@@ -31,6 +36,7 @@ writeFileSync(
     { name: 'procedure-system', apiKey: KEY.sync, roles: ['sync'] },
     { name: 'officer-tool', apiKey: KEY.lookup, roles: ['lookup'] },
     { name: 'ops-staff', apiKey: KEY.ops, roles: ['ops'] },
+    { name: 'city-office', apiKey: KEY.kpi, roles: ['kpi'] },
   ]),
 );
 const prefix = `demo-${Date.now().toString(36)}`;
@@ -53,6 +59,7 @@ const config = loadConfig({
   ALERT_CIRCUIT_OPEN_SECONDS: '5',
   ALERT_DEAD_LETTERS_WINDOW_SECONDS: '120',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  ...(postgres ? { DATABASE_URL: postgres.url } : {}),
 });
 const gateway = await startGateway(config, { logger: createLogger(config.logLevel) });
 const base = `http://127.0.0.1:${gateway.port}`;
@@ -100,7 +107,9 @@ async function status(label: string): Promise<void> {
 }
 
 console.log(`\ndvc-gateway demo — gateway at ${base}`);
-console.log(`dashboard: ${base}/ops/  (sign in with the ops key ${KEY.ops})\n`);
+console.log(`dashboard: ${base}/ops/  (sign in with the ops key ${KEY.ops})`);
+if (postgres) console.log(`indicators: ${base}/ops/#kpi  (key ${KEY.kpi}); PostgreSQL: ${postgres.source}`);
+console.log();
 
 console.log('1. normal traffic: 40 dossiers, two revisions each, with progress');
 await pushDossiers(40);
@@ -139,9 +148,33 @@ for (let i = 0; i < 20; i++) {
 const letters = (await call('GET', '/v1/ops/dead-letters', KEY.ops)).body.items as Array<{ maHoSo: string; reason: { message: string } }>;
 for (const l of letters) console.log(`   dead letter: ${l.maHoSo} — ${l.reason.message}`);
 
+if (postgres) {
+  console.log('6. a month of indicators: the sample catalogue (767 fully online) and units that differ');
+  await gateway.records.whenReady();
+  const { dossiers } = await playKpiMonth(call, KEY);
+  // Figures include what was accepted more than a moment ago: wait for the outbox to drain.
+  for (let i = 0; i < 40; i++) {
+    await sleep(500);
+    const units = (await call('GET', '/v1/kpi/units', KEY.kpi)).body as { total?: { received: number } };
+    if ((units.total?.received ?? 0) >= dossiers) break;
+  }
+  const units = (await call('GET', '/v1/kpi/units', KEY.kpi)).body as {
+    period: { label: string };
+    units: Array<{ unit: string; name: string | null; received: number; fullyOnlineRate: number | null; onTimeRate: number | null }>;
+  };
+  const pct = (r: number | null) => (r === null ? '   —  ' : `${(r * 100).toFixed(1).padStart(5)} %`);
+  for (const u of units.units.filter((x) => x.received > 0)) {
+    console.log(`   ${u.unit.padEnd(15)} ${String(u.received).padStart(4)} dossiers  fully online ${pct(u.fullyOnlineRate)}  on time ${pct(u.onTimeRate)}  ${u.name ?? ''}`);
+  }
+  const warnings = (await call('GET', '/v1/kpi/warnings', KEY.kpi)).body.items as Array<{ code: string }>;
+  const byCode = warnings.reduce<Record<string, number>>((a, w) => ({ ...a, [w.code]: (a[w.code] ?? 0) + 1 }), {});
+  console.log(`   warnings in ${units.period.label}: ${Object.entries(byCode).map(([c, k]) => `${c} ${k}`).join(', ') || 'none'}`);
+}
+
 const stop = async () => {
   await gateway.stop();
   await forgetDemoKeys();
+  await postgres?.stop();
   await sims.close();
   await redis.stop();
   process.exit(0);

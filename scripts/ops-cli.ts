@@ -6,14 +6,19 @@
  *   npm run ops -- dead-letters list [--limit N] [--all]
  *   npm run ops -- dead-letters replay <id>
  *   npm run ops -- dead-letters replay-all [--ma-ho-so X] [--reason CODE]
+ *   npm run ops -- catalog import <file.csv|file.xlsx>... | catalog show
+ *   npm run ops -- kpi units|unit <code>|warnings [--period P] [--xlsx file]   (scripts/ops-cli-kpi.ts)
+ *   npm run ops -- reconcile start [--from yyyyMMdd --to yyyyMMdd] [--ma-ho-so X] [--no-wait]
+ *   npm run ops -- reconcile status <id> [--watch]
  *
  * Global options: --url (GATEWAY_URL, default http://127.0.0.1:8080), --key (GATEWAY_API_KEY), --json.
  * Any failure prints one line on stderr, `error: …`, and exits with code 1.
  */
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { registerKpiCommands } from './ops-cli-kpi.js';
 
-interface GlobalOptions {
+export interface GlobalOptions {
   url: string;
   key?: string;
   json?: boolean;
@@ -77,25 +82,48 @@ interface SyncFigures {
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** A failure already worded for the operator: printed as is, exit code 1. */
-class CliError extends Error {}
+export class CliError extends Error {}
 
-class ApiError extends CliError {
+export class ApiError extends CliError {
   constructor(
     readonly status: number,
     readonly code: string,
     detail: string,
+    /** The problem's `errors` (validation), when it has them. */
+    readonly errors: Array<{ path: string; message: string }> = [],
   ) {
     super(`${status} ${code}: ${detail}`);
   }
 }
 
-class Client {
+export class Client {
   private readonly base: string;
 
   constructor(private readonly options: GlobalOptions) {
     this.base = options.url.replace(/\/+$/, '');
     if (!/^https?:\/\/[^/]/.test(this.base)) throw new CliError(`--url must be an http(s) URL, not ${JSON.stringify(options.url)}`);
     if (!options.key) throw new CliError('no API key: pass --key <apiKey> or set GATEWAY_API_KEY');
+  }
+
+  /** A file answer (an export): its bytes; failures as request() words them. */
+  async download(path: string): Promise<Buffer> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, { headers: { authorization: `Bearer ${this.options.key}` }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (e) {
+      throw new CliError(connectionProblem(e, this.base));
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (!res.ok) {
+      let p: { code?: string; detail?: string } = {};
+      try {
+        p = JSON.parse(bytes.toString('utf8')) as typeof p;
+      } catch {
+        /* not a problem document */
+      }
+      throw new ApiError(res.status, p.code ?? 'error', p.detail ?? `GET ${path} failed`);
+    }
+    return bytes;
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -120,10 +148,11 @@ class Client {
       parsed = null;
     }
     if (!res.ok) {
-      const p = (parsed ?? {}) as { code?: unknown; detail?: unknown; title?: unknown };
+      const p = (parsed ?? {}) as { code?: unknown; detail?: unknown; title?: unknown; errors?: unknown };
       const code = typeof p.code === 'string' ? p.code : res.statusText.toLowerCase().replace(/\W+/g, '_') || 'error';
       const detail = typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : `${method} ${path} failed`;
-      throw new ApiError(res.status, code, detail.replace(/\s+/g, ' '));
+      const errors = Array.isArray(p.errors) ? (p.errors as Array<{ path: string; message: string }>) : [];
+      throw new ApiError(res.status, code, detail.replace(/\s+/g, ' '), errors);
     }
     if (parsed === null && text) throw new CliError(`${method} ${path}: the gateway answered something that is not JSON`);
     return parsed as T;
@@ -141,15 +170,15 @@ function connectionProblem(e: unknown, base: string): string {
 
 // ---------- output ----------
 
-function out(line = ''): void {
+export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
-const printJson = (value: unknown): void => out(JSON.stringify(value, null, 2));
+export const printJson = (value: unknown): void => out(JSON.stringify(value, null, 2));
 
-type Cell = string | number | null | undefined;
+export type Cell = string | number | null | undefined;
 
 /** Columns padded to their widest cell; numbers right-aligned. */
-function table(headers: string[], rows: Cell[][]): void {
+export function table(headers: string[], rows: Cell[][]): void {
   const text = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number' || r[i] === null || r[i] === undefined));
   const widths = headers.map((h, i) => Math.max(h.length, ...text.map((r) => [...(r[i] ?? '')].length)));
@@ -165,7 +194,7 @@ function table(headers: string[], rows: Cell[][]): void {
   for (const r of text) out(line(r));
 }
 
-function keyValues(pairs: Array<[string, Cell]>): void {
+export function keyValues(pairs: Array<[string, Cell]>): void {
   const width = Math.max(...pairs.map(([k]) => k.length));
   for (const [k, v] of pairs) out(`${k.padEnd(width)}  ${v === null || v === undefined ? '-' : v}`);
 }
@@ -312,6 +341,96 @@ async function replayAll(client: Client, g: GlobalOptions, filter: { maHoSo?: st
   out(`replayed ${replayed} of ${chosen.length} matching dead letter(s)${gone ? ` (${gone} already gone)` : ''}`);
 }
 
+// ---------- reconciliation ----------
+
+interface ReconcileRun {
+  id: string;
+  state: 'running' | 'done';
+  queued: number;
+  checked: number;
+  matched: number;
+  drifted: number;
+  repaired: number;
+  failed: number;
+}
+
+const RECONCILE_POLL_MS = 1_000;
+
+function yyyymmdd(value: string): string {
+  if (!/^\d{8}$/.test(value)) throw new InvalidArgumentError('must be a date written yyyyMMdd');
+  return value;
+}
+
+function printRun(run: ReconcileRun): void {
+  keyValues([
+    ['run', run.id],
+    ['state', run.state],
+    ['queued', run.queued],
+    ['checked', run.checked],
+    ['matched', run.matched],
+    ['drifted', run.drifted],
+    ['repaired', run.repaired],
+    ['failed', run.failed],
+  ]);
+}
+
+/** Follows a run with a progress bar (checked of queued) until it is done; returns its last figures. */
+async function followRun(client: Client, id: string): Promise<ReconcileRun> {
+  const path = `/v1/ops/reconcile/${encodeURIComponent(id)}`;
+  let run = await client.request<ReconcileRun>('GET', path);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'reconciling [{bar}] {value}/{total} checked | matched {matched} drifted {drifted} repaired {repaired} failed {failed}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+      // Piped into a log, the bar is written as a line every few seconds instead of being redrawn.
+      noTTYOutput: true,
+      notTTYSchedule: 5_000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(Math.max(run.queued, 1), run.checked, run);
+  try {
+    while (run.state !== 'done') {
+      await new Promise((r) => setTimeout(r, RECONCILE_POLL_MS));
+      run = await client.request<ReconcileRun>('GET', path);
+      bar.update(run.checked, run);
+    }
+    bar.update(Math.max(run.queued, 1), run);
+  } finally {
+    bar.stop();
+  }
+  return run;
+}
+
+async function reconcileStart(client: Client, g: GlobalOptions, o: { from?: string; to?: string; maHoSo?: string; wait: boolean }): Promise<void> {
+  const body: Record<string, string> = {};
+  if (o.from) body.receivedFrom = o.from;
+  if (o.to) body.receivedTo = o.to;
+  if (o.maHoSo) body.maHoSo = o.maHoSo;
+  const started = await client.request<{ id: string; queued: number }>('POST', '/v1/ops/reconcile', body);
+  if (!o.wait) {
+    if (g.json) return printJson(started);
+    return out(`reconciliation ${started.id} started: ${started.queued} dossier(s) queued (follow it: reconcile status ${started.id} --watch)`);
+  }
+  if (!g.json) out(`reconciliation ${started.id}: ${started.queued} dossier(s) queued`);
+  const run = await followRun(client, started.id);
+  if (g.json) return printJson(run);
+  printRun(run);
+}
+
+async function reconcileStatus(client: Client, g: GlobalOptions, id: string, watch: boolean): Promise<void> {
+  const run = watch ? await followRun(client, id) : await client.request<ReconcileRun>('GET', `/v1/ops/reconcile/${encodeURIComponent(id)}`);
+  if (g.json) return printJson(run);
+  if (!watch) {
+    const width = 30;
+    const done = run.queued === 0 ? width : Math.round((run.checked / run.queued) * width);
+    out(`[${'█'.repeat(done)}${'░'.repeat(width - done)}] ${run.checked}/${run.queued} checked`);
+  }
+  printRun(run);
+}
+
 // ---------- wiring ----------
 
 function positiveInt(max: number) {
@@ -321,7 +440,7 @@ function positiveInt(max: number) {
   };
 }
 
-function run(action: (client: Client, g: GlobalOptions, cmd: Command) => Promise<void>) {
+export function run(action: (client: Client, g: GlobalOptions, cmd: Command) => Promise<void>) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -375,6 +494,28 @@ function buildProgram(): Command {
         return replayAll(c, g, { maHoSo: o.maHoSo, reason: o.reason });
       }),
     );
+  registerKpiCommands(program);
+
+  const reconcile = program.command('reconcile').description("check delivered dossiers against the portal's copy and repair drifts");
+  reconcile
+    .command('start')
+    .description('reconcile every delivered dossier, or those received in a date range, and follow the run (role ops)')
+    .option('--from <yyyyMMdd>', 'first NgayTiepNhan day (local time), included', yyyymmdd)
+    .option('--to <yyyyMMdd>', 'last NgayTiepNhan day (local time), included', yyyymmdd)
+    .option('--ma-ho-so <maHoSo>', 'only this dossier')
+    .option('--no-wait', 'print the run id and return without following it')
+    .action(
+      run((c, g, cmd) => {
+        const o = cmd.opts<{ from?: string; to?: string; maHoSo?: string; wait: boolean }>();
+        return reconcileStart(c, g, o);
+      }),
+    );
+  reconcile
+    .command('status')
+    .description('figures of a reconciliation run')
+    .argument('<id>', 'the run id, as printed by reconcile start')
+    .option('--watch', 'follow the run with a progress bar until it is done')
+    .action(run((c, g, cmd) => reconcileStatus(c, g, cmd.args[0]!, Boolean(cmd.opts<{ watch?: boolean }>().watch))));
   return program;
 }
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, EnvReader, type Env } from './config-env.js';
 import { readRedisHa, type RedisHaConfig } from './redis/ha-config.js';
-import { DEFAULT_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
+import { DEFAULT_CIRCUIT, DEFAULT_PORTAL_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
 
 export { ConfigError } from './config-env.js';
 
@@ -85,6 +85,8 @@ export interface AlertConfig {
   storeDataLostSeconds: number;
   webhookUrl: string | undefined;
   webhookTimeoutMs: number;
+  /** reconcile_drift fires when more drifts than this were found in the last hour. */
+  driftPerHour: number;
 }
 
 export interface RedisConfig extends RedisHaConfig {
@@ -118,6 +120,16 @@ export interface KpiConfig {
   retentionMonths: number;
 }
 
+/** Dossier history and reconciliation with the portal (docs/history.md). */
+export interface HistoryConfig {
+  /** Days history events are kept (HISTORY_RETENTION_DAYS). */
+  retentionDays: number;
+  /** Days the full dossier copies a repair resends are kept (personal data: kept apart, shorter). */
+  copyRetentionDays: number;
+  /** Delivered dossiers checked against the portal a minute; 0 turns continuous checking off. */
+  reconcilePerMinute: number;
+}
+
 export interface Config {
   role: 'all' | 'api' | 'worker';
   port: number;
@@ -140,6 +152,7 @@ export interface Config {
    */
   databaseUrl: string | undefined;
   kpi: KpiConfig;
+  history: HistoryConfig;
 }
 
 function databaseUrl(env: EnvReader): string | undefined {
@@ -160,13 +173,20 @@ function databaseUrl(env: EnvReader): string | undefined {
 
 const DEFAULT_WSDL = fileURLToPath(new URL('../adapters/dancu-soap/fixtures/dancu.wsdl', import.meta.url));
 
-function resilience(env: EnvReader, prefix: string, timeoutMs: number, maxConcurrent: number): ResilienceOptions {
+function resilience(
+  env: EnvReader,
+  prefix: string,
+  timeoutMs: number,
+  maxConcurrent: number,
+  circuit: Omit<ResilienceOptions, 'timeoutMs' | 'maxConcurrent'> = DEFAULT_CIRCUIT,
+): ResilienceOptions {
   return {
     timeoutMs: env.int(`${prefix}_TIMEOUT_MS`, timeoutMs, { min: 1, max: 600_000 }),
-    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, DEFAULT_CIRCUIT.errorThresholdPercent, { min: 1, max: 100 }),
-    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, DEFAULT_CIRCUIT.volumeThreshold, { min: 1 }),
-    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, DEFAULT_CIRCUIT.windowMs, { min: 100 }),
-    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, DEFAULT_CIRCUIT.openMs, { min: 100 }),
+    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, circuit.errorThresholdPercent, { min: 1, max: 100 }),
+    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, circuit.volumeThreshold, { min: 1 }),
+    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, circuit.windowMs, { min: 100 }),
+    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, circuit.openMs, { min: 100 }),
+    halfOpenTrials: env.int(`${prefix}_CIRCUIT_TRIAL_CALLS`, circuit.halfOpenTrials, { min: 1, max: 1_000 }),
     maxConcurrent: env.int(`${prefix}_MAX_CONCURRENT`, maxConcurrent, { min: 1, max: 10_000 }),
   };
 }
@@ -226,7 +246,7 @@ export function loadConfig(source: Env = process.env): Config {
       `must be 1-64 letters, digits, ".", "-" or "_", with at most one {hash tag} (e.g. {gw}), got "${queuePrefix}"`,
     );
   }
-  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 2_000, { min: 1 });
+  const backoffBaseMs = env.int('SYNC_BACKOFF_BASE_MS', 1_000, { min: 1 });
   return {
     role: env.oneOf('GATEWAY_ROLE', ['all', 'api', 'worker'] as const, 'all'),
     port: env.int('PORT', 8080, { min: 0, max: 65535 }),
@@ -249,7 +269,7 @@ export function loadConfig(source: Env = process.env): Config {
       password: env.string('DVCQG_PASSWORD', 'dvc-gateway-secret'),
       dstcode: env.string('DVCQG_DSTCODE', 'H26'),
       madonvi: env.string('DVCQG_MADONVI', '000.00.00.H26'),
-      resilience: resilience(env, 'DVCQG', 10_000, 64),
+      resilience: resilience(env, 'DVCQG', 10_000, 64, DEFAULT_PORTAL_CIRCUIT),
     },
     dancu: {
       url: env.url('DANCU_URL', 'http://127.0.0.1:7002/dancu/TraCuuThongTinCongDan'),
@@ -298,6 +318,7 @@ export function loadConfig(source: Env = process.env): Config {
       storeDataLostSeconds: env.int('ALERT_STORE_DATA_LOST_SECONDS', 600, { min: 1 }),
       webhookUrl: env.raw('ALERT_WEBHOOK_URL') === undefined ? undefined : env.url('ALERT_WEBHOOK_URL', ''),
       webhookTimeoutMs: env.int('ALERT_WEBHOOK_TIMEOUT_MS', 5_000, { min: 100 }),
+      driftPerHour: env.int('ALERT_DRIFT_PER_HOUR', 10, { min: 0 }),
     },
     databaseUrl: databaseUrl(env),
     kpi: {
@@ -306,6 +327,11 @@ export function loadConfig(source: Env = process.env): Config {
       warnOnTimeRate: env.number('KPI_WARN_ON_TIME_RATE', 0.95, { min: 0, max: 1 }),
       dueSoonHours: env.number('KPI_DUE_SOON_HOURS', 24, { min: 0, max: 24 * 365 }),
       retentionMonths: env.int('KPI_RETENTION_MONTHS', 60, { min: 1, max: 1200 }),
+    },
+    history: {
+      retentionDays: env.int('HISTORY_RETENTION_DAYS', 1825, { min: 1, max: 36_500 }),
+      copyRetentionDays: env.int('DOSSIER_COPY_RETENTION_DAYS', 365, { min: 1, max: 36_500 }),
+      reconcilePerMinute: env.int('RECONCILE_PER_MINUTE', 60, { min: 0, max: 60_000 }),
     },
   };
 }

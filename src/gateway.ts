@@ -30,6 +30,19 @@ import { SentinelWatch } from './redis/sentinel-watch.js';
 import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
 import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
+import { createKpiProjection } from './kpi/projection.js';
+import { KpiService } from './kpi/service.js';
+import { kpiRetention } from './kpi/retention.js';
+import { kpiRoutes } from './http/routes/kpi.js';
+import { kpiAlertSource } from './kpi/alerts.js';
+import { handleOutboxBatch } from './history/outbox-handler.js';
+import { enforceRetention } from './history/retention.js';
+import { HistoryStore } from './history/store.js';
+import { historyRoutes } from './http/routes/history.js';
+import { reconcileRoutes } from './http/routes/reconcile.js';
+import { ReconcileEvents } from './reconcile/events.js';
+import { Reconciler } from './reconcile/reconciler.js';
+import { ReconcileStore } from './reconcile/store.js';
 
 export interface Gateway {
   server: Server;
@@ -39,6 +52,8 @@ export interface Gateway {
   store: SyncStore;
   metrics: Metrics;
   records: Records;
+  /** The reconciler of a worker process with PostgreSQL; null otherwise. */
+  reconciler: Reconciler | null;
   stop(): Promise<void>;
 }
 
@@ -96,6 +111,38 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
 
   // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
+  records.register(createKpiProjection(logger));
+  records.addMaintenance(kpiRetention(config.kpi.retentionMonths, logger));
+  const kpi = new KpiService(records, config.kpi);
+  // Dossier history and reconciliation (docs/history.md).
+  records.register({ name: 'history', handle: handleOutboxBatch });
+  records.addMaintenance({
+    name: 'history-retention',
+    run: async (pool) => {
+      const { retentionDays, copyRetentionDays } = config.history;
+      const removed = await enforceRetention(pool, { historyDays: retentionDays, copyDays: copyRetentionDays, runDays: 30 });
+      if (removed.history + removed.dossiers + removed.copies + removed.runs > 0) logger.info(removed, 'history retention: old rows deleted');
+    },
+  });
+  const historyStore = new HistoryStore(records);
+  const reconcileStore = new ReconcileStore(records);
+  const reconciler =
+    records.configured && config.role !== 'api'
+      ? new Reconciler({
+          store: reconcileStore,
+          sync: store,
+          portal,
+          guard: guards.dvcqg,
+          maxConcurrent: config.dvcqg.resilience.maxConcurrent,
+          events: new ReconcileEvents(redis, config.queuePrefix),
+          checks: metrics.reconcileChecks,
+          redis,
+          prefix: config.queuePrefix,
+          logger,
+          perMinute: config.history.reconcilePerMinute,
+          leaseMs: config.sync.leaseMs,
+        })
+      : null;
 
   const lookups = await createLookups({ config, redis, guards, metrics, logger });
   const marker = new StoreMarker({
@@ -107,6 +154,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   });
   await marker.start();
   const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
+  // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
+  if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready, metrics.registry));
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
   const directory = new ClientDirectory(config.clients);
@@ -121,6 +170,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookupRoutes({ directory, lookups: lookups.service }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
+      kpiRoutes({ directory, kpi }),
+      historyRoutes({ directory, history: historyStore, store, redis, prefix: config.queuePrefix }),
+      reconcileRoutes({ directory, reconcile: reconcileStore, redis, prefix: config.queuePrefix, logger, perMinute: config.history.reconcilePerMinute }),
       dashboardRoutes({ directory, queue }),
     );
   }
@@ -130,6 +182,8 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
   records.start();
+  // Reconciliation starts once the tables exist (PostgreSQL may come up later than the gateway).
+  void records.whenReady().then(() => reconciler?.start());
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
@@ -143,6 +197,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       await worker?.close();
       ops.stop();
       marker.stop();
+      await reconciler?.stop();
       await records.stop();
       await queue.close();
       lookups.close();
@@ -153,5 +208,5 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       logger.info('stopped');
     })());
 
-  return { server, port, http, worker, store, metrics, records, stop };
+  return { server, port, http, worker, store, metrics, records, reconciler, stop };
 }

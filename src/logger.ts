@@ -63,11 +63,24 @@ function withoutCommandArgs(value: unknown, depth: number): unknown {
   return out;
 }
 
+function withErrorsSerialized(object: Record<string, unknown>): Record<string, unknown> {
+  let out = object;
+  for (const [key, value] of Object.entries(object)) {
+    if (value instanceof Error) {
+      if (out === object) out = { ...object };
+      out[key] = serializeError(value);
+    }
+  }
+  return out;
+}
+
 export function createLogger(level: string, name = 'dvc-gateway', destination?: DestinationStream): Logger {
   const options = {
     name,
     level,
     serializers: { err: serializeError, error: serializeError, reason: serializeError, cause: serializeError },
+    // An error logged under any other key is serialized the same way (its command arguments dropped).
+    formatters: { log: (object: Record<string, unknown>) => withErrorsSerialized(object) },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { pid: process.pid },
     mixin: () => requestContext.getStore() ?? {},

@@ -308,6 +308,7 @@ describe('rules evaluated directly, on a clock of the test', () => {
       storeDataLostSeconds: 600,
       webhookUrl: undefined,
       webhookTimeoutMs: 1_000,
+      driftPerHour: 10,
     };
     const alerts = new AlertEngine({ ops, config, redis: {} as Redis, prefix: 'unused', logger: pino({ level: 'silent' }), metrics: new Metrics() });
     const changes: string[] = [];

@@ -41,7 +41,9 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8080, redis: { url: 'redis://127.0.0.1:6379', commandTimeoutMs: 2_000 }, queuePrefix: 'gw', role: 'all', clients: [], xroadClient: 'VN/GOV/000.00.00.H26/DVC-GATEWAY' });
     expect([c.dvcqg.resilience.timeoutMs, c.dancu.resilience.timeoutMs, c.dkdn.resilience.timeoutMs]).toEqual([10_000, 5_000, 5_000]);
-    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, openMs: 30_000 });
+    expect(c.dancu.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, openMs: 30_000, halfOpenTrials: 1 });
+    // The portal's circuit only holds queued deliveries: settings of its own (README, "Dossier sync").
+    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 20, windowMs: 30_000, openMs: 10_000, halfOpenTrials: 10 });
     expect(c.dancu.taiKhoan).toBe(c.dancu.username);
     expect(c.dancu.cacheTtlSeconds).toBe(0);
   });

@@ -11,6 +11,10 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDossier } from '../adapters/dvcqg/index.js';
 import { KEYS, api, startTestGateway, waitFor, type TestGateway } from './support/gateway.js';
+import { outboxKey } from '../src/records/outbox-events.js';
+import { catalog, novemberRevisions, pushAccepted, U1, U2 } from './support/kpi-fixtures.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { testRedis } from './support/redis.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const skip = !existsSync(CHROMIUM) && !process.env.CI;
@@ -177,5 +181,95 @@ describe.skipIf(skip)('operations dashboard', () => {
     // Without the cookie, bull-board refuses.
     expect((await api(t.url, 'GET', '/ops/queues/api/queues')).status).toBe(401);
     expect((await api(t.url, 'GET', '/ops/queues/api/queues', { headers: { cookie: 'gw_ops_key=key-sync-0123456789' } })).status).toBe(403);
+  });
+});
+
+describe.skipIf(skip)('indicators page', () => {
+  let t: TestGateway;
+  let db: TestDatabase;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('dashkpi');
+    t = await startTestGateway({ env: { DATABASE_URL: db.url, KPI_WARN_MIN_DOSSIERS: '2' } });
+    await waitFor('PostgreSQL migrated', () => t.gateway.records.ready);
+    expect((await api(t.url, 'PUT', '/v1/kpi/catalog', { key: KEYS.ops, body: catalog })).status).toBe(200);
+    const { redis, cleanup } = testRedis(`${t.prefix}-none`);
+    for (const rev of novemberRevisions()) await pushAccepted(redis, t.prefix, rev);
+    await waitFor('drained', async () => (await redis.xlen(outboxKey(t.prefix))) === 0);
+    await cleanup();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+    await db?.drop();
+  });
+
+  it('shows a kpi-only official which units lag, their procedures, the warnings, and exports', async () => {
+    const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'vi-VN', acceptDownloads: true });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${t.url}/ops/#kpi`);
+    await page.locator('#apikey').fill(KEYS.kpi);
+    await page.locator('#signin-submit').click();
+    await page.locator('#kpi-page').waitFor({ state: 'visible' });
+    expect(await page.locator('#board').isVisible()).toBe(false);
+    expect(await page.locator('#nav-ops').isVisible()).toBe(false);
+
+    // The current month first; one step back is November, where the fixtures are.
+    await page.locator('#kpi-prev').click();
+    await waitFor('November on the page', async () => (await page.locator('#kpi-period').textContent()) === 'Tháng 11/2026');
+    const rows = page.locator('[data-testid="kpi-unit"]');
+    await waitFor('the units', async () => (await rows.count()) === 4);
+    expect(await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-unit'), e.getAttribute('data-band')]))).toEqual([
+      [U1, 'bad'],
+      [U2, 'ok'],
+      ['X.EMPTY', 'none'],
+      ['Z99', 'none'],
+    ]);
+    expect(await page.locator('#kpi-verdict').getAttribute('data-lagging')).toBe('1');
+    expect(await page.locator('#kpi-verdict-title').textContent()).toContain('1 đơn vị dưới ngưỡng toàn trình 90,0 %');
+    expect(await page.locator('#kpi-verdict-detail').textContent()).toContain('Sở Xây dựng 50,0 %');
+    expect(await page.locator('#kpi-city-fully .kpi-value').textContent()).toBe('66,7 %');
+
+    await rows.first().click();
+    const procedures = page.locator(`[data-testid="kpi-detail"][data-unit="${U1}"] [data-testid="kpi-procedure"]`);
+    await waitFor('the procedures of the unit', async () => (await procedures.count()) === 3);
+    expect(await procedures.first().textContent()).toContain('Cấp giấy phép xây dựng');
+
+    const warnings = page.locator('[data-testid="kpi-warning"]');
+    expect(await warnings.count()).toBe(6);
+    expect(await warnings.first().getAttribute('data-code')).toBe('fully_online_rate_low');
+    await page.screenshot({ path: '/tmp/dashboard-kpi.png', fullPage: true });
+
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('#kpi-csv').click()]);
+    expect(csv.suggestedFilename()).toBe('chi-so-2026-11.csv');
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.locator('#kpi-xlsx').click()]);
+    expect(xlsx.suggestedFilename()).toBe('chi-so-2026-11.xlsx');
+
+    await page.locator('.lang button[data-lang="en"]').click();
+    expect(await page.locator('#kpi-period').textContent()).toBe('November 2026');
+    expect(await page.locator('#kpi-verdict-title').textContent()).toContain('1 unit(s) below the fully-online threshold 90.0%');
+    await page.screenshot({ path: '/tmp/dashboard-kpi-en.png', fullPage: true });
+    expect(errors, errors.join('\n')).toEqual([]);
+    await context.close();
+  });
+
+  it('lets an ops key switch between operations and indicators', async () => {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 900 }, locale: 'vi-VN' });
+    const page = await context.newPage();
+    await page.goto(`${t.url}/ops/`);
+    await page.locator('#apikey').fill(KEYS.ops);
+    await page.locator('#signin-submit').click();
+    await page.locator('#board').waitFor({ state: 'visible' });
+    await page.locator('#nav-kpi').click();
+    await page.locator('#kpi-page').waitFor({ state: 'visible' });
+    expect(page.url()).toMatch(/#kpi$/);
+    await page.locator('#nav-ops').click();
+    await page.locator('#board').waitFor({ state: 'visible' });
+    await context.close();
   });
 });

@@ -77,9 +77,10 @@ describe('MaHoSo, dates, progress', () => {
 
 describe('infrastructure helpers', () => {
   it('backoff grows, is capped, jittered, and lasts about a day by default', () => {
-    const o = { baseMs: 2_000, maxMs: 900_000 };
-    expect(retryDelayMs(1, o, () => 0)).toBe(1_000);
-    expect(retryDelayMs(1, o, () => 1)).toBe(2_000);
+    const o = { baseMs: 1_000, maxMs: 900_000 };
+    expect(retryDelayMs(1, o, () => 0)).toBe(500);
+    expect(retryDelayMs(1, o, () => 1)).toBe(1_000);
+    expect(retryDelayMs(3, o, () => 1)).toBe(2_250);
     expect(retryDelayMs(30, o, () => 1)).toBe(900_000);
     const day = expectedRetryWindowMs(130, o) / 3_600_000;
     expect(day).toBeGreaterThan(18);

@@ -54,12 +54,12 @@ function expectBoundedErrors(body: { code: string; errors: Array<{ path: string;
 describe('hostile dossier bodies', () => {
   it('refuses 20,000 empty progress items with a bounded list while /health/live answers', async () => {
     const m = `${M}1`;
+    // 176 KiB; objects over the 20,000 a body may hold, so refused on a scan of the text.
     const raw = `{"revision":1,"dossier":${JSON.stringify(sampleDossier(m))},"progress":[${Array(20_000).fill('{}').join(',')}]}`;
     const { result, liveBefore, liveStatuses } = await probeLiveDuring(() => Promise.all(Array.from({ length: 8 }, () => putRaw(m, raw))));
     for (const r of result) {
       expect(r.status).toBe(400);
-      expectBoundedErrors(r.body);
-      expect(r.body.errors[0]).toEqual({ path: '/progress', message: expect.stringContaining('1000') });
+      expect(r.body).toMatchObject({ code: 'invalid_body', errors: [{ path: '', message: 'holds more than 20000 objects and arrays' }] });
     }
     expect(liveBefore).toBeGreaterThan(0);
     expect(liveStatuses.every((s) => s === 200)).toBe(true);
@@ -72,7 +72,26 @@ describe('hostile dossier bodies', () => {
     const { result, liveBefore, liveStatuses } = await probeLiveDuring(() => Promise.all(Array.from({ length: 6 }, () => putRaw(m, raw))));
     for (const r of result) {
       expect(r.status).toBe(400);
+      expect(r.body.code).toBe('invalid_body');
+      // Refused on a scan of the text, before parsing: ~350,000 objects.
+      expect(r.body.errors).toEqual([{ path: '', message: 'holds more than 20000 objects and arrays' }]);
+    }
+    expect(liveBefore).toBeGreaterThan(0);
+    expect(liveStatuses.every((s) => s === 200)).toBe(true);
+  });
+
+  it('refuses 1 MiB bodies parsed in full (under the object limit) with a bounded list while /health/live answers', async () => {
+    const m = `${M}6`;
+    const head = `{"revision":1,"dossier":${JSON.stringify(sampleDossier(m))},"progress":[`;
+    const step = `{"MaHoSo":1,"ThoiDiemXuLy":"${'9'.repeat(14)}","TrangThai":"x","NoiDungXuLy":${'7'.repeat(10)},"x":"${'y'.repeat(1)}"}`;
+    const n = Math.min(19_000, Math.floor((MIB - 64 - Buffer.byteLength(head)) / (step.length + 1)));
+    const raw = `${head}${Array(n).fill(step).join(',')}]}`;
+    expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(MIB);
+    const { result, liveBefore, liveStatuses } = await probeLiveDuring(() => Promise.all(Array.from({ length: 6 }, () => putRaw(m, raw))));
+    for (const r of result) {
+      expect(r.status).toBe(400);
       expectBoundedErrors(r.body);
+      expect(r.body.errors[0]).toEqual({ path: '/progress', message: expect.stringContaining('1000') });
       expect(JSON.stringify(r.body).length).toBeLessThan(64 * 1024);
     }
     expect(liveBefore).toBeGreaterThan(0);
@@ -95,7 +114,8 @@ describe('hostile dossier bodies', () => {
     let size = 20;
     for (let i = 0; size < MIB - 2_000; i++) {
       const m = `${M}B${i}`;
-      const item = `{"revision":"x","dossier":{"MaHoSo":"${m}"},"progress":[${Array(100).fill('{}').join(',')}]}`;
+      const step = '{"MaHoSo":1,"ThoiDiemXuLy":1,"TrangThai":"a","NgayBatDau":1,"NgayKetThucTheoQuyDinh":1}';
+      const item = `{"revision":"x","dossier":{"MaHoSo":"${m}","MaTTHC":1,"KenhThucHien":9},"progress":[${Array(10).fill(step).join(',')}]}`;
       items.push(item);
       size += item.length + 1;
       if (items.length === 1_000) break;

@@ -1,7 +1,9 @@
 /**
- * The sync guarantees under a misbehaving portal: random revisions, in random order, with
- * duplicates and stale resends, while the portal errors, hangs, resets, answers garbage, rate-limits
- * and expires sessions. What the portal ends up with is checked against what was accepted.
+ * The sync guarantees under a degraded portal: random revisions, in random order, with duplicates and
+ * stale resends, while the portal fails about 27 % of requests at random (15 % HTTP 5xx, 5 % hangs past
+ * the timeout, 3 % connection resets, 2 % HTTP 429, 2 % stored but answered late) and every session
+ * expires each 40 calls, faults kept on until everything is delivered. What the portal ends up with is
+ * checked against what was accepted, and the number of rounds each dossier needed is bounded.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +20,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
 });
+
+/** The mix of issue 7: about 27 % of requests fail at random, and sessions expire every 40 calls. */
+const DEGRADED = {
+  errorRate: 0.15,
+  hangRate: 0.05,
+  resetRate: 0.03,
+  rateLimitRate: 0.02,
+  retryAfterSeconds: 0,
+  lateAnswerRate: 0.02,
+  // Past DVCQG_TIMEOUT_MS: stored, but the gateway never hears so.
+  lateAnswerMs: 800,
+  expireSessionsEveryCalls: 40,
+};
 
 interface Sent {
   revision: number;
@@ -48,7 +63,7 @@ describe('delivery under portal faults', () => {
       fc.asyncProperty(scenarios, fc.integer(), fc.func(fc.boolean()), async (scenario, shuffleSeed, resend) => {
         await deliverUnderFaults(`F${run++}`, scenario, shuffleSeed, (i) => resend(i));
       }),
-      { numRuns: 3, seed: 20261129, endOnFailure: true },
+      { numRuns: 5, seed: 20261129, endOnFailure: true },
     );
   });
 });
@@ -64,8 +79,7 @@ async function deliverUnderFaults(
   const sends = dossiers.flatMap((d) => d.sends.flatMap((s, i) => (resend(i) ? [{ d, s }, { d, s }] : [{ d, s }])));
   const order = fc.sample(fc.shuffledSubarray(sends, { minLength: sends.length, maxLength: sends.length }), { numRuns: 1, seed: shuffleSeed })[0]!;
 
-  t.portal.setFaults({ errorRate: 0.15, hangRate: 0.03, resetRate: 0.05, malformedRate: 0.05, rateLimitRate: 0.05, retryAfterSeconds: 0 });
-  const expiry = setInterval(() => t.portal.expireSessions(), 300);
+  t.portal.setFaults(DEGRADED);
   const accepted = new Map<string, Sent[]>();
   try {
     for (let i = 0; i < order.length; i += 6) {
@@ -78,8 +92,6 @@ async function deliverUnderFaults(
         }),
       );
     }
-    await new Promise((r) => setTimeout(r, 1_000));
-    t.portal.resetFaults();
     for (const d of dossiers) {
       const top = Math.max(...d.sends.map((s) => s.revision));
       await waitFor(`delivery of ${d.m}`, async () => {
@@ -88,7 +100,6 @@ async function deliverUnderFaults(
       }, 60_000);
     }
   } finally {
-    clearInterval(expiry);
     t.portal.resetFaults();
   }
 
@@ -100,11 +111,30 @@ async function deliverUnderFaults(
     expect(history).toEqual([...history].sort((a, b) => a - b));
     const expected = (accepted.get(d.m) ?? []).flatMap((s) => s.progress).map((p) => p.ThoiDiemXuLy);
     const got = t.portal.progress(d.m).map((p) => String(p.ThoiDiemXuLy));
-    expect(got).toEqual([...expected].sort());
+    // Once each, in order; a step again only when the portal stored a call it never acknowledged.
+    const unacknowledged = new Set(calls.filter((c) => c.applied && c.fault !== null).flatMap((c) => c.steps));
+    const firsts = got.filter((x, i) => got.indexOf(x) === i);
+    expect(firsts).toEqual([...expected].sort());
+    for (const [i, x] of got.entries()) {
+      if (got.indexOf(x) !== i) expect(unacknowledged).toContain(`${d.m}|${x}|4`);
+    }
     // No step reached the portal before the dossier itself did.
     const firstProgress = calls.find((c) => c.service === 'CapNhatTienDoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
     const firstData = calls.find((c) => c.service === 'DongBoHoSoMC' && c.applied && c.maHoSo.includes(d.m));
     if (firstProgress) expect(firstData!.seq).toBeLessThan(firstProgress.seq);
+    // Bounded rounds: a round that delivers something starts the backoff again and the circuit does not
+    // cut a portal off for its random faults, so no dossier sees a long run of failed calls, and its calls
+    // stay within a small multiple of the calls its work needs.
+    const own = calls.filter((c) => c.service !== 'login' && c.maHoSo.includes(d.m));
+    let run = 0;
+    let longest = 0;
+    for (const c of own) {
+      run = c.applied || c.errorCode === 0 ? 0 : run + 1;
+      longest = Math.max(longest, run);
+    }
+    expect(longest).toBeLessThanOrEqual(10);
+    const needed = d.sends.length + Math.ceil(expected.length / 10) + 1;
+    expect(own.length).toBeLessThanOrEqual(4 * needed + 12);
   }
   expect(calls.filter((c) => c.service === 'DongBoHoSoMC').every((c) => c.maHoSo.length === 1)).toBe(true);
   expect(calls.some((c) => c.fault !== null)).toBe(true);

@@ -1,11 +1,8 @@
 /**
- * DVCQG over HTTP: one axios instance, one session shared by every caller, and the three services the
- * gateway uses. Every outcome leaves as the core's errors (see mapping.ts); the session token and the
- * password never reach a log line or an error.
+ * DVCQG over HTTP: one connection pool (transport.ts), one session shared by every caller, and the
+ * services the gateway uses, each a method over `call()`. Every outcome leaves as the core's errors
+ * (see mapping.ts); the session token and the password never reach a log line or an error.
  */
-import http from 'node:http';
-import https from 'node:https';
-import axios, { type AxiosInstance } from 'axios';
 import type { Logger } from 'pino';
 import { MAX_PROGRESS_PER_CALL, type PortalDossier, type ProgressItem } from '../../src/domain/dossier.js';
 import { UpstreamBadResponse, UpstreamRejected, UpstreamTimeout, isUpstreamError } from '../../src/domain/errors.js';
@@ -14,6 +11,11 @@ import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
 import { untilAborted } from '../shared/abort.js';
 import type { DvcqgPortalOptions } from './index.js';
+import { PortalTransport } from './transport.js';
+
+/** Tries of one login before its waiters are told it failed: one failed request must not fail them all. */
+const LOGIN_TRIES = 3;
+const LOGIN_RETRY_DELAY_MS = 100;
 
 /** The factory's options, with the timeout's default already applied. */
 export type DvcqgClientSettings = DvcqgPortalOptions & { timeoutMs: number };
@@ -21,8 +23,7 @@ export type DvcqgClientSettings = DvcqgPortalOptions & { timeoutMs: number };
 type IsUpdating = 'True' | 'False';
 
 export class DvcqgClient implements NationalPortal {
-  private readonly http: AxiosInstance;
-  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly http: PortalTransport;
   private session: string | null = null;
   /** The login in flight, shared so that concurrent callers cause one login, not one each. */
   private pendingLogin: Promise<string> | null = null;
@@ -30,18 +31,7 @@ export class DvcqgClient implements NationalPortal {
 
   constructor(private readonly settings: DvcqgClientSettings) {
     this.log = settings.logger?.child({ upstream: UPSTREAM });
-    this.http = axios.create({
-      timeout: settings.timeoutMs,
-      httpAgent: this.agents.http,
-      httpsAgent: this.agents.https,
-      maxRedirects: 0,
-      headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: settings.dstcode },
-      // Bodies are parsed here, from text, so that a malformed answer is seen rather than passed on as a string.
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data],
-      transitional: { silentJSONParsing: false, forcedJSONParsing: false, clarifyTimeoutError: true },
-      validateStatus: () => true,
-    });
+    this.http = new PortalTransport({ 'content-type': 'application/json; charset=utf-8', accept: 'application/json', dstcode: settings.dstcode });
   }
 
   async syncDossier(dossier: PortalDossier, options: { knownToPortal: boolean }, context: CallContext = {}): Promise<void> {
@@ -88,8 +78,7 @@ export class DvcqgClient implements NationalPortal {
 
   /** Frees the kept-alive connections; calls made afterwards open new ones. */
   close(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.http.close();
   }
 
   private dongBo(dossier: PortalDossier, isUpdating: IsUpdating, context: CallContext): Promise<PortalAnswer> {
@@ -143,15 +132,24 @@ export class DvcqgClient implements NationalPortal {
     if (this.session === session) this.session = null;
   }
 
+  /**
+   * Logs in, trying again at once after a failed request (not after a refusal of the credentials):
+   * every caller whose session expired waits on this one login, so one lost request would otherwise
+   * fail them all together, a burst that looks like an outage to the circuit breaker.
+   */
   private async login(): Promise<string> {
     const { authUrl, username, password } = this.settings;
-    let answer: PortalAnswer;
-    try {
-      answer = await this.post(authUrl, { username, password }, undefined);
-    } catch (error) {
-      // A refusal of the login is about credentials, not about any dossier: never a rejection.
-      if (isUpstreamError(error) && error.code === 'upstream_rejected') throw authFailed(error.message);
-      throw error;
+    let answer: PortalAnswer | undefined;
+    for (let tryNumber = 1; answer === undefined; tryNumber++) {
+      try {
+        answer = await this.post(authUrl, { username, password }, undefined);
+      } catch (error) {
+        // A refusal of the login is about credentials, not about any dossier: never a rejection.
+        if (isUpstreamError(error) && error.code === 'upstream_rejected') throw authFailed(error.message);
+        if (tryNumber >= LOGIN_TRIES || !isUpstreamError(error)) throw error;
+        this.log?.warn({ err: error.message, try: tryNumber }, 'DVCQG login request failed; trying again');
+        await new Promise((resolve) => setTimeout(resolve, LOGIN_RETRY_DELAY_MS * tryNumber));
+      }
     }
     if (answerKind(answer) !== 'success') throw authFailed(`error_code ${answer.code}${answer.message ? ` (${answer.message})` : ''}`);
     const session = answer.body.session;
@@ -168,16 +166,14 @@ export class DvcqgClient implements NationalPortal {
     const { timeoutMs } = this.settings;
     const deadline = new AbortController();
     let timedOut = false;
-    // axios' own timeout watches an idle socket; this one bounds the whole call, a trickling answer too.
+    // Bounds the whole call, a trickling answer too.
     const timer = setTimeout(() => {
       timedOut = true;
       deadline.abort();
     }, timeoutMs);
     try {
-      const response = await this.http.post<string>(url, JSON.stringify(body), {
-        signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
-      });
-      const outcome = translateHttp(response.status, response.headers as Record<string, unknown>, String(response.data ?? ''));
+      const response = await this.http.post(url, JSON.stringify(body), signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal);
+      const outcome = translateHttp(response.status, response.headers, response.text);
       if (outcome instanceof Error) throw outcome;
       return outcome;
     } catch (error) {
@@ -189,7 +185,6 @@ export class DvcqgClient implements NationalPortal {
     }
   }
 }
-
 
 function callerAborted(timeoutMs: number): UpstreamTimeout {
   return new UpstreamTimeout('DVCQG call aborted by the caller', { upstream: UPSTREAM, timeoutMs });

@@ -280,6 +280,82 @@ describe('transport failures', () => {
   });
 });
 
+describe('hostile answers (UPSTREAMS.md §1)', () => {
+  it('takes a proxy page (HTTP 403, 404 or 408 without the portal JSON) as retryable, never a rejection', async () => {
+    const p = portal();
+    await p.findDossier(nextCode());
+    sim.setFaults({ proxyPageRate: 1 });
+    const statuses = new Set<number | null>();
+    for (let i = 0; i < 12; i++) {
+      const m = nextCode();
+      const error = await failure(p.syncDossier(sampleDossier(m), { knownToPortal: false }));
+      expect(error).toBeInstanceOf(UpstreamUnavailable);
+      expect((error as UpstreamUnavailable).details.reason).toBe('http_4xx_without_answer');
+      expect(sim.dossier(m)).toBeUndefined();
+      statuses.add(sim.calls().at(-1)!.httpStatus);
+    }
+    expect([...statuses].sort()).toEqual([403, 404, 408]);
+  });
+
+  it('stops reading an answer over 1 MiB: a retryable bad answer, the memory it held bounded', async () => {
+    const p = portal({ timeoutMs: 5_000 });
+    await p.findDossier(nextCode());
+    sim.setFaults({ hugeAnswerRate: 1, hugeAnswerBytes: 64 * 1024 * 1024 });
+    const before = process.memoryUsage().rss;
+    const errors = await Promise.all(Array.from({ length: 8 }, () => failure(p.findDossier(nextCode()))));
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(UpstreamBadResponse);
+      expect((error as Error).message).toContain('larger than 1048576 bytes');
+    }
+    // Eight 64 MiB answers read whole would take over 512 MiB.
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+    sim.resetFaults();
+    expect(await p.findDossier(nextCode())).toBeNull();
+  });
+
+  it('keeps at most 1,000 characters of a long rejection message', async () => {
+    const m = nextCode();
+    // About 750 KB: still an answer (under 1 MiB), far more than anyone should store.
+    sim.setFaults({ rejectMaHoSo: [m], rejectMessage: 'Lỗi dữ liệu hồ sơ. '.repeat(30_000) });
+    const error = (await failure(portal().syncDossier(sampleDossier(m), { knownToPortal: false }))) as UpstreamRejected;
+    expect(error).toBeInstanceOf(UpstreamRejected);
+    expect(Array.from(error.details.upstreamMessage!)).toHaveLength(1_000);
+    expect(error.message.length).toBeLessThan(1_100);
+  });
+
+  it('answers a call stored but answered late with a timeout; sending it again is safe', async () => {
+    const p = portal({ timeoutMs: 300 });
+    await p.findDossier(nextCode());
+    sim.setFaults({ lateAnswerRate: 1, lateAnswerMs: 1_000 });
+    const m = nextCode();
+    expect(await failure(p.syncDossier(sampleDossier(m), { knownToPortal: false }))).toBeInstanceOf(UpstreamTimeout);
+    expect(sim.dossier(m)).toBeDefined();
+    sim.resetFaults();
+    await p.syncDossier(sampleDossier(m), { knownToPortal: false });
+    expect(sim.history(m).map((h) => h.isUpdating)).toEqual(['False', 'True']);
+  });
+
+  it('logs in again whenever sessions expire every few calls, and the calls succeed', async () => {
+    sim.setFaults({ expireSessionsEveryCalls: 3 });
+    const p = portal();
+    const ms = Array.from({ length: 9 }, nextCode);
+    for (const m of ms) await p.syncDossier(sampleDossier(m), { knownToPortal: false });
+    expect(ms.every((m) => sim.dossier(m) !== undefined)).toBe(true);
+    expect(logins()).toBeGreaterThanOrEqual(4);
+  });
+
+  it('tries a failed login again before failing the callers waiting on it', async () => {
+    const p = portal();
+    // The first login request is refused with a 500; the second try goes through.
+    sim.setFaults({ errorRate: 1 });
+    const waiting = Promise.all(Array.from({ length: 5 }, () => p.syncDossier(sampleDossier(nextCode()), { knownToPortal: false })));
+    await new Promise((r) => setTimeout(r, 5));
+    sim.resetFaults();
+    await waiting;
+    expect(callsOf('DongBoHoSoMC').filter((c) => c.applied)).toHaveLength(5);
+  });
+});
+
 describe('CapNhatTienDoHoSoMC', () => {
   it('sends up to 10 items in order, and refuses more before calling', async () => {
     const p = portal();

@@ -1,7 +1,7 @@
 /** The mapping table on its own: answers the simulator never gives (HTTP 4xx bodies, odd code types). */
 import { describe, expect, it } from 'vitest';
-import { UpstreamBadResponse, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable } from '../../src/domain/errors.js';
-import { answerKind, parseAnswer, retryAfterSeconds, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
+import { UpstreamBadResponse, UpstreamTimeout, UpstreamUnavailable } from '../../src/domain/errors.js';
+import { answerKind, cutMessage, parseAnswer, rejection, retryAfterSeconds, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
 
 const kind = (code: string, message = '') => answerKind({ code, message });
 
@@ -45,11 +45,22 @@ describe('HTTP answers', () => {
     expect((translateHttp(429, {}, '') as UpstreamUnavailable).details.retryAfterSeconds).toBeUndefined();
   });
 
-  it('uses the JSON body of a 4xx, and rejects a 4xx without one as http_<status>', () => {
+  it('uses the JSON body of a 4xx; a 4xx without one (a proxy page, a 408) is retryable, never a rejection', () => {
     expect(answer(translateHttp(400, {}, '{"error_code":6,"message":"Yêu cầu không hợp lệ"}')).code).toBe('6');
-    const bare = translateHttp(404, {}, 'Not Found') as UpstreamRejected;
-    expect(bare).toBeInstanceOf(UpstreamRejected);
-    expect(bare.details.upstreamCode).toBe('http_404');
+    for (const status of [403, 404, 408]) {
+      const bare = translateHttp(status, {}, '<html><body><h1>Forbidden</h1></body></html>') as UpstreamUnavailable;
+      expect(bare).toBeInstanceOf(UpstreamUnavailable);
+      expect(bare.retryable).toBe(true);
+      expect(bare.details.reason).toBe('http_4xx_without_answer');
+    }
+  });
+
+  it('keeps at most 1,000 characters of a rejection message, without splitting a letter', () => {
+    const long = 'Hồ sơ không hợp lệ: '.repeat(300_000);
+    const refused = rejection('DongBoHoSoMC', { code: '9', message: long, body: {} });
+    expect(Array.from(refused.details.upstreamMessage!)).toHaveLength(1_000);
+    expect(refused.message.length).toBeLessThan(1_100);
+    expect(cutMessage('ngắn')).toBe('ngắn');
   });
 
   it('takes an HTTP 401 without a body as a refused session', () => {
@@ -81,6 +92,8 @@ describe('transport failures', () => {
     expect(timeout.details.timeoutMs).toBe(500);
     const cut = Object.assign(new Error('stream has been aborted'), { code: 'ERR_BAD_RESPONSE' });
     expect(translateTransportError(cut, context)).toBeInstanceOf(UpstreamBadResponse);
+    const closed = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    expect(translateTransportError(closed, context)).toBeInstanceOf(UpstreamUnavailable);
   });
 
   it('leaves programming errors alone', () => {

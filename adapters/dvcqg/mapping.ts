@@ -99,12 +99,23 @@ export function normaliseCode(value: unknown): string | null {
   return null;
 }
 
-/** A non-success answer as the core's non-retryable refusal, keeping the portal's words for operators. */
+/** The most of the portal's message an error (and so a dead letter, a log line, `lastError`) keeps. */
+export const MAX_MESSAGE_CHARS = 1_000;
+
+/** `text` cut to `MAX_MESSAGE_CHARS` characters (code points: a cut never splits a Vietnamese letter). */
+export function cutMessage(text: string): string {
+  if (text.length <= MAX_MESSAGE_CHARS) return text;
+  const points = Array.from(text.slice(0, MAX_MESSAGE_CHARS * 2));
+  return points.length <= MAX_MESSAGE_CHARS ? points.join('') : `${points.slice(0, MAX_MESSAGE_CHARS - 1).join('')}…`;
+}
+
+/** A non-success answer as the core's non-retryable refusal, keeping the portal's words (cut) for operators. */
 export function rejection(service: string, answer: PortalAnswer): UpstreamRejected {
-  return new UpstreamRejected(`DVCQG ${service} refused: error_code ${answer.code}${answer.message ? ` (${answer.message})` : ''}`, {
+  const message = cutMessage(answer.message);
+  return new UpstreamRejected(`DVCQG ${service} refused: error_code ${answer.code}${message ? ` (${message})` : ''}`, {
     upstream: UPSTREAM,
     upstreamCode: answer.code,
-    upstreamMessage: answer.message || null,
+    upstreamMessage: message || null,
   });
 }
 
@@ -159,10 +170,11 @@ export function translateHttp(status: number, headers: Record<string, unknown>, 
   if (answer) return answer;
   if (status === 401) return { code: 'http_401', message: 'HTTP 401', body: {} };
   if (status >= 400) {
-    return new UpstreamRejected(`DVCQG answered HTTP ${status}`, {
+    // Only the portal itself refuses a payload, and it says so in its JSON answer. A 4xx without one
+    // (a proxy's or firewall's 403/404 page, a 408) is something in between failing: try again later.
+    return new UpstreamUnavailable(`DVCQG answered HTTP ${status} without its JSON answer (${describeBody(text)})`, {
       upstream: UPSTREAM,
-      upstreamCode: `http_${status}`,
-      upstreamMessage: text.slice(0, 200) || null,
+      reason: 'http_4xx_without_answer',
     });
   }
   return new UpstreamBadResponse(`DVCQG answered HTTP ${status} without its JSON answer (${describeBody(text)})`, {
@@ -190,6 +202,14 @@ export const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
   'ERR_NETWORK',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
   'ERR_SOCKET_CLOSED',
+  // undici's
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_INFO',
 ]);
 
 export interface TransportContext {
@@ -201,22 +221,21 @@ export interface TransportContext {
 }
 
 /**
- * A failure without an HTTP answer (axios error) as the core's error. Returns null for errors that
+ * A failure without an HTTP answer (an undici or Node error) as the core's error. Returns null for errors that
  * are not transport failures (programming errors), which the caller rethrows unchanged.
  */
 export function translateTransportError(error: unknown, context: TransportContext): UpstreamError | null {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  const isAxios = (error as { isAxiosError?: unknown } | null)?.isAxiosError === true;
-  if (context.callerAborted || context.timedOut || code === 'ERR_CANCELED' || code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
+  if (context.callerAborted || context.timedOut || code === 'ERR_CANCELED' || code === 'UND_ERR_ABORTED' || code === 'ETIMEDOUT' || code === 'ECONNABORTED') {
     const why = context.callerAborted && !context.timedOut ? 'aborted by the caller' : `timed out after ${context.timeoutMs} ms`;
     return new UpstreamTimeout(`DVCQG call ${why}`, { upstream: UPSTREAM, timeoutMs: context.timeoutMs }, { cause: sanitised(error) });
   }
-  if (code === 'ERR_BAD_RESPONSE') {
+  if (code === 'ERR_BAD_RESPONSE' || code === 'HPE_INVALID_CONSTANT' || (typeof code === 'string' && code.startsWith('HPE_'))) {
     // The answer stopped half-way: what arrived cannot be trusted, the call may be repeated.
     return new UpstreamBadResponse(`DVCQG answer was cut off: ${message}`, { upstream: UPSTREAM }, { cause: sanitised(error) });
   }
-  if ((typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || /socket hang up/i.test(message) || isAxios) {
+  if ((typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) || /socket hang up|other side closed/i.test(message)) {
     return new UpstreamUnavailable(
       `DVCQG connection failed: ${typeof code === 'string' ? `${code} ` : ''}${message}`,
       { upstream: UPSTREAM, reason: 'connection' },
@@ -227,7 +246,7 @@ export function translateTransportError(error: unknown, context: TransportContex
 }
 
 /**
- * The cause kept on a core error: code and message only. An axios error carries the request config,
+ * The cause kept on a core error: code and message only. A transport error may carry the request,
  * whose body holds the password or the session, and errors end up in logs.
  */
 function sanitised(error: unknown): Error {

@@ -11,6 +11,8 @@ export interface SimulatorCall {
   isUpdating: string | null;
   /** The MaHoSo the call is about, each once: of `data[]`, or the `MaHoSo` of a TraCuuHoSo. */
   maHoSo: string[];
+  /** The steps of a CapNhatTienDoHoSoMC as `MaHoSo|ThoiDiemXuLy|TrangThai`, in order; empty otherwise. */
+  steps: string[];
   /** HTTP status answered; null when the connection was destroyed, or is hanging. */
   httpStatus: number | null;
   /** error_code answered (as a number, whatever errorCodeFormat sent); null when there was none. */
@@ -21,7 +23,7 @@ export interface SimulatorCall {
   applied: boolean;
 }
 
-type Meta = Pick<SimulatorCall, 'service' | 'isUpdating' | 'maHoSo'>;
+type Meta = Pick<SimulatorCall, 'service' | 'isUpdating' | 'maHoSo' | 'steps'>;
 
 export class SimulatorCalls {
   private entries: SimulatorCall[] = [];
@@ -42,7 +44,7 @@ export class SimulatorCalls {
   }
 
   all(): SimulatorCall[] {
-    return this.entries.slice(-this.max).map((c) => ({ ...c, maHoSo: [...c.maHoSo] }));
+    return this.entries.slice(-this.max).map((c) => ({ ...c, maHoSo: [...c.maHoSo], steps: [...c.steps] }));
   }
 
   clear(): void {
@@ -52,16 +54,23 @@ export class SimulatorCalls {
 
 /** What the log says about a request, read leniently from whatever body arrived. */
 export function describeRequest(route: 'login' | 'api', body: unknown): Meta {
-  if (route === 'login') return { service: 'login', isUpdating: null, maHoSo: [] };
+  if (route === 'login') return { service: 'login', isUpdating: null, maHoSo: [], steps: [] };
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const service = typeof b.service === 'string' ? b.service : '?';
   const isUpdating = service === 'DongBoHoSoMC' && typeof b.isUpdating === 'string' ? b.isUpdating : null;
   let maHoSo: string[] = [];
+  let steps: string[] = [];
   if (Array.isArray(b.data)) {
     const codes = b.data.map((d: unknown) => (d as { MaHoSo?: unknown } | null)?.MaHoSo);
     maHoSo = [...new Set(codes.filter((m): m is string => typeof m === 'string'))];
+    if (service === 'CapNhatTienDoHoSoMC') {
+      steps = b.data.map((d: unknown) => {
+        const p = (d ?? {}) as { MaHoSo?: unknown; ThoiDiemXuLy?: unknown; TrangThai?: unknown };
+        return `${String(p.MaHoSo)}|${String(p.ThoiDiemXuLy)}|${String(p.TrangThai)}`;
+      });
+    }
   } else if (typeof b.MaHoSo === 'string') {
     maHoSo = [b.MaHoSo];
   }
-  return { service, isUpdating, maHoSo };
+  return { service, isUpdating, maHoSo, steps };
 }

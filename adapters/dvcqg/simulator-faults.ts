@@ -26,6 +26,10 @@ export interface DvcqgFaults {
   rejectErrorCode: number;
   /** message of those refusals. Default "Dữ liệu hồ sơ không hợp lệ". */
   rejectMessage: string;
+  /** When not 0, every TraCuuHoSo is answered with this error_code (and `lookupMessage`), the rest works. Default 0. */
+  lookupErrorCode: number;
+  /** message of those answers. Default "Hệ thống tra cứu đang bận". */
+  lookupMessage: string;
   /**
    * Refuse everything but /_sim: `reset` destroys each connection at once, `unavailable` answers 503.
    * `true` means `unavailable`. Default false.
@@ -33,6 +37,21 @@ export interface DvcqgFaults {
   down: false | true | 'reset' | 'unavailable';
   /** Share of calls applied (stored) and then answered HTTP 500, as a lost acknowledgement. Default 0. */
   failAfterApplyRate: number;
+  /** Share of calls applied (stored) and answered only after `lateAnswerMs`, past a client's timeout. Default 0. */
+  lateAnswerRate: number;
+  /** How late those answers come, ms. Default 15000. */
+  lateAnswerMs: number;
+  /**
+   * Share of requests answered by "something in front of the portal": HTTP 403, 404 or 408 (a third
+   * each) with an HTML page and no portal JSON. Not applied. Default 0.
+   */
+  proxyPageRate: number;
+  /** Share of requests answered HTTP 200 with a JSON body of `hugeAnswerBytes`. Not applied. Default 0. */
+  hugeAnswerRate: number;
+  /** Size of those answers, bytes. Default 2097152 (2 MiB). */
+  hugeAnswerBytes: number;
+  /** Every this many service calls (logins not counted), every session expires before the call; 0 never. Default 0. */
+  expireSessionsEveryCalls: number;
   /** Life of a session from its login, ms; changing it applies to sessions already issued. Default 1800000. */
   sessionTtlMs: number;
   /** `number` answers `error_code: 0`; `string` answers `"00"` and `"3"`, as some portal versions do. Default number. */
@@ -51,14 +70,22 @@ export const NO_FAULTS: Readonly<DvcqgFaults> = Object.freeze({
   rejectMaHoSo: [],
   rejectErrorCode: 9,
   rejectMessage: 'Dữ liệu hồ sơ không hợp lệ',
+  lookupErrorCode: 0,
+  lookupMessage: 'Hệ thống tra cứu đang bận',
   down: false,
   failAfterApplyRate: 0,
+  lateAnswerRate: 0,
+  lateAnswerMs: 15_000,
+  proxyPageRate: 0,
+  hugeAnswerRate: 0,
+  hugeAnswerBytes: 2 * 1024 * 1024,
+  expireSessionsEveryCalls: 0,
   sessionTtlMs: 30 * 60_000,
   errorCodeFormat: 'number',
 });
 
-const RATES = ['errorRate', 'hangRate', 'resetRate', 'malformedRate', 'rateLimitRate', 'failAfterApplyRate'] as const;
-const DURATIONS = ['latencyMs', 'latencyJitterMs', 'retryAfterSeconds', 'sessionTtlMs'] as const;
+const RATES = ['errorRate', 'hangRate', 'resetRate', 'malformedRate', 'rateLimitRate', 'failAfterApplyRate', 'lateAnswerRate', 'proxyPageRate', 'hugeAnswerRate'] as const;
+const DURATIONS = ['latencyMs', 'latencyJitterMs', 'retryAfterSeconds', 'sessionTtlMs', 'lateAnswerMs', 'hugeAnswerBytes', 'expireSessionsEveryCalls'] as const;
 
 /** Merges `change` into `current`, or throws a RangeError naming the first bad field (as the 400 of /_sim/faults). */
 export function mergeFaults(current: DvcqgFaults, change: Partial<DvcqgFaults>): DvcqgFaults {
@@ -79,6 +106,8 @@ export function mergeFaults(current: DvcqgFaults, change: Partial<DvcqgFaults>):
   }
   if (code !== undefined && !(Number.isInteger(code) && code !== 0)) throw new RangeError('rejectErrorCode must be a non-zero integer');
   if (message !== undefined && typeof message !== 'string') throw new RangeError('rejectMessage must be a string');
+  if (change.lookupErrorCode !== undefined && !Number.isInteger(change.lookupErrorCode)) throw new RangeError('lookupErrorCode must be an integer');
+  if (change.lookupMessage !== undefined && typeof change.lookupMessage !== 'string') throw new RangeError('lookupMessage must be a string');
   if (down !== undefined && ![false, true, 'reset', 'unavailable'].includes(down)) {
     throw new RangeError('down must be false, true, "reset" or "unavailable"');
   }
@@ -100,7 +129,7 @@ export function describeFaults(faults: DvcqgFaults): Record<string, unknown> {
 
 export { seededRandom } from '../shared/seeded-random.js';
 
-export type DrawnFault = 'reset' | 'hang' | 'rate_limited' | 'http_500' | 'http_503' | 'malformed' | null;
+export type DrawnFault = 'reset' | 'hang' | 'rate_limited' | 'http_500' | 'http_503' | 'malformed' | 'proxy_page' | 'huge_answer' | null;
 
 /** One draw decides the fault of a request; rates are exclusive slices of [0, 1), earlier ones first. */
 export function drawFault(faults: DvcqgFaults, random: () => number): DrawnFault {
@@ -113,6 +142,8 @@ export function drawFault(faults: DvcqgFaults, random: () => number): DrawnFault
     [faults.errorRate / 2, 'http_500'],
     [faults.errorRate / 2, 'http_503'],
     [faults.malformedRate, 'malformed'],
+    [faults.proxyPageRate, 'proxy_page'],
+    [faults.hugeAnswerRate, 'huge_answer'],
   ];
   for (const [rate, fault] of slices) {
     edge += rate;

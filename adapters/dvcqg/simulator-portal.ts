@@ -147,6 +147,30 @@ export class SimulatedPortal {
     return structuredClone(this.progressBy.get(maHoSo) ?? []);
   }
 
+  /**
+   * Tampering, for reconciliation tests: the portal loses a dossier it acknowledged (its progress too),
+   * as if its own store had dropped it. History keeps what was accepted. False when it held none.
+   */
+  forget(maHoSo: string): boolean {
+    this.progressBy.delete(maHoSo);
+    return this.latest.delete(maHoSo);
+  }
+
+  /**
+   * Tampering: the stored dossier's fields change without any call (`null` or `undefined` removes one),
+   * as if someone edited the portal's copy. Returns the dossier as now stored, or undefined when unknown.
+   */
+  tamper(maHoSo: string, changes: Record<string, unknown>): Dossier | undefined {
+    const stored = this.latest.get(maHoSo);
+    if (stored === undefined) return undefined;
+    for (const [field, value] of Object.entries(changes)) {
+      if (field === 'MaHoSo') continue;
+      if (value === undefined || value === null) delete stored[field];
+      else stored[field] = structuredClone(value);
+    }
+    return structuredClone(stored);
+  }
+
   progressByDossier(): Record<string, Progress[]> {
     return structuredClone(Object.fromEntries(this.progressBy));
   }
@@ -214,6 +238,8 @@ export class SimulatedPortal {
 
   private traCuu(body: Body): SimulatorAnswer {
     if (typeof body.MaHoSo !== 'string' || body.MaHoSo === '') return answer(SIMULATOR_CODES.badRequest, 'Thiếu trường bắt buộc: MaHoSo');
+    const faults = this.faults();
+    if (faults.lookupErrorCode !== 0) return answer(faults.lookupErrorCode, faults.lookupMessage);
     const found = this.latest.get(body.MaHoSo);
     return answer(SIMULATOR_CODES.ok, found ? 'Thành công' : 'Không tìm thấy hồ sơ', { result: found ? [structuredClone(found)] : [] });
   }

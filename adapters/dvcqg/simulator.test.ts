@@ -176,3 +176,46 @@ describe('control API', () => {
     expect(await hung).toBeInstanceOf(Error);
   });
 });
+
+describe('tampering, for reconciliation tests', () => {
+  it('forgets a dossier: TraCuuHoSo then answers an empty result, and an update is refused as unknown', async () => {
+    const session = await login();
+    await api(session, 'DongBoHoSoMC', { isUpdating: 'False', data: [sampleDossier('T-1')] });
+    await api(session, 'CapNhatTienDoHoSoMC', { data: [sampleProgress('T-1', '20261129093000', 4)] });
+    const forgot = await post(`${sim.url}/_sim/dossiers/forget`, { maHoSo: 'T-1' }, {});
+    expect(forgot.status).toBe(200);
+    expect((await api(session, 'TraCuuHoSo', { MaHoSo: 'T-1' })).result).toEqual([]);
+    expect(sim.progress('T-1')).toEqual([]);
+    expect((await api(session, 'DongBoHoSoMC', { isUpdating: 'True', data: [sampleDossier('T-1')] })).error_code).toBe(4);
+    expect(sim.history('T-1')).toHaveLength(1);
+    expect((await post(`${sim.url}/_sim/dossiers/forget`, { maHoSo: 'T-9' }, {})).status).toBe(404);
+    expect(sim.forgetDossier('T-9')).toBe(false);
+  });
+
+  it('changes and removes stored fields without a call, leaving MaHoSo alone', async () => {
+    const session = await login();
+    await api(session, 'DongBoHoSoMC', { isUpdating: 'False', data: [sampleDossier('T-2', { TrangThaiHoSo: 4 })] });
+    const callsBefore = sim.calls().length;
+    const changed = await post(`${sim.url}/_sim/dossiers/tamper`, { maHoSo: 'T-2', set: { TrangThaiHoSo: 2, GhiChu: 'sửa tay', MaHoSo: 'X', TenTTHC: null } }, {});
+    expect(changed.status).toBe(200);
+    const found = (await api(session, 'TraCuuHoSo', { MaHoSo: 'T-2' })).result as Array<Record<string, unknown>>;
+    expect(found[0]).toMatchObject({ MaHoSo: 'T-2', TrangThaiHoSo: 2, GhiChu: 'sửa tay' });
+    expect(found[0]).not.toHaveProperty('TenTTHC');
+    expect(sim.history('T-2')[0]!.dossier.TrangThaiHoSo).toBe(4);
+    expect(sim.calls().length).toBe(callsBefore + 1);
+    expect(sim.tamperDossier('T-2', { KenhThucHien: 3 })?.KenhThucHien).toBe(3);
+    expect(sim.tamperDossier('T-9', { KenhThucHien: 3 })).toBeUndefined();
+    expect((await post(`${sim.url}/_sim/dossiers/tamper`, { maHoSo: 'T-2' }, {})).status).toBe(400);
+    expect((await post(`${sim.url}/_sim/dossiers/tamper`, { maHoSo: 'T-9', set: {} }, {})).status).toBe(404);
+  });
+
+  it('refuses TraCuuHoSo alone with lookupErrorCode, the other services still working', async () => {
+    const session = await login();
+    sim.setFaults({ lookupErrorCode: 12, lookupMessage: 'bận' });
+    expect(await api(session, 'TraCuuHoSo', { MaHoSo: 'T-3' })).toEqual({ error_code: 12, message: 'bận' });
+    expect((await api(session, 'DongBoHoSoMC', { isUpdating: 'False', data: [sampleDossier('T-3')] })).error_code).toBe(0);
+    expect(() => sim.setFaults({ lookupErrorCode: 1.5 })).toThrow(RangeError);
+    sim.resetFaults();
+    expect((await api(session, 'TraCuuHoSo', { MaHoSo: 'T-3' })).result).toHaveLength(1);
+  });
+});

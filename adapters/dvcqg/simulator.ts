@@ -8,6 +8,8 @@
  *   POST /_sim/reset-faults                    faults back to those given at start
  *   POST /_sim/reset                           forget dossiers, progress, history and calls
  *   POST /_sim/expire-sessions                 every session issued so far becomes invalid
+ *   POST /_sim/dossiers/forget {maHoSo}        tamper: the portal loses a dossier it acknowledged
+ *   POST /_sim/dossiers/tamper {maHoSo, set}   tamper: stored fields change (null removes one)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -61,6 +63,10 @@ export interface DvcqgSimulator {
   dossier(maHoSo: string): Dossier | undefined;
   /** Every accepted DongBoHoSoMC, in order, of one dossier or of all. */
   history(maHoSo?: string): HistoryEntry[];
+  /** Tampering: the portal loses the dossier (and its progress) as if its store dropped it; false when unknown. */
+  forgetDossier(maHoSo: string): boolean;
+  /** Tampering: stored fields change without a call (null removes one); the dossier as now stored, or undefined. */
+  tamperDossier(maHoSo: string, changes: Record<string, unknown>): Dossier | undefined;
   /** Accepted progress items of a dossier in arrival order. */
   progress(maHoSo: string): Progress[];
   /** Every protocol request (login included), in arrival order. */
@@ -88,6 +94,7 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     () => faults,
   );
   const calls = new SimulatorCalls(options.maxCalls ?? 100_000);
+  let serviceCalls = 0;
   const timers = new Set<NodeJS.Timeout>();
   let closed = false;
 
@@ -134,14 +141,23 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     }
     if (fault === 'http_500' || fault === 'http_503') return failWith(res, call, fault === 'http_500' ? 500 : 503, fault);
     if (fault === 'malformed') return malformed(res, call);
+    if (fault === 'proxy_page') return proxyPage(res, call);
+    if (fault === 'huge_answer') return hugeAnswer(res, call, f.hugeAnswerBytes);
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       calls.settle(call, { httpStatus: 400, errorCode: SIMULATOR_CODES.badRequest });
       return send(res, 400, { error_code: code(SIMULATOR_CODES.badRequest), message: 'Yêu cầu không phải JSON hợp lệ' });
     }
     const dstcode = headerValue(req.headers.dstcode);
+    if (route === 'api' && f.expireSessionsEveryCalls > 0 && ++serviceCalls % f.expireSessionsEveryCalls === 0) portal.expireSessions();
     const result = route === 'login' ? portal.login(dstcode, body as Record<string, unknown>) : portal.call(dstcode, body as Record<string, unknown>);
     if (result.applied && f.failAfterApplyRate > 0 && random() < f.failAfterApplyRate) {
       return failWith(res, call, 500, 'fail_after_apply', true);
+    }
+    if (result.applied && f.lateAnswerRate > 0 && random() < f.lateAnswerRate) {
+      calls.settle(call, { fault: 'late_answer', httpStatus: 200, errorCode: result.errorCode, applied: true });
+      await sleep(f.lateAnswerMs);
+      if (closed) return;
+      return send(res, 200, toJson(result));
     }
     calls.settle(call, { httpStatus: 200, errorCode: result.errorCode, applied: result.applied });
     send(res, 200, toJson(result));
@@ -176,6 +192,36 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     sendRaw(res, 200, '<!DOCTYPE html><html><body><h1>Hệ thống đang bảo trì</h1></body></html>', 'text/html; charset=utf-8');
   }
 
+  /** What a proxy or firewall in front of the portal answers: a 403, 404 or 408 page, no portal JSON. */
+  function proxyPage(res: http.ServerResponse, call: SimulatorCall): void {
+    const status = [403, 404, 408][Math.floor(random() * 3)]!;
+    calls.settle(call, { fault: 'proxy_page', httpStatus: status });
+    const page = `<!DOCTYPE html><html><head><title>${status} ${http.STATUS_CODES[status]}</title></head><body><center><h1>${status} ${http.STATUS_CODES[status]}</h1></center><hr><center>nginx</center></body></html>`;
+    sendRaw(res, status, page, 'text/html; charset=utf-8');
+  }
+
+  /** A 200 with a JSON answer of `bytes` bytes (a success padded with a long field), streamed in chunks. */
+  function hugeAnswer(res: http.ServerResponse, call: SimulatorCall, bytes: number): void {
+    calls.settle(call, { fault: 'huge_answer', httpStatus: 200 });
+    const head = `{"error_code":${JSON.stringify(code(0))},"message":"Thành công","result":"`;
+    const tail = '"}';
+    const fill = Math.max(0, bytes - head.length - tail.length);
+    // No content-length: the client must stop on what it has read, not on what was announced.
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.write(head);
+    const chunk = 'x'.repeat(64 * 1024);
+    let left = fill;
+    const pump = () => {
+      while (left > 0 && !res.destroyed) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!res.write(n === chunk.length ? chunk : chunk.slice(0, n))) return void res.once('drain', pump);
+      }
+      if (!res.destroyed) res.end(tail);
+    };
+    pump();
+  }
+
   function controlRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse, text: string | null): void {
     const route = `${req.method} ${url.pathname}`;
     if (route === 'GET /_sim/state') return send(res, 200, state(url.searchParams.get('maHoSo') ?? undefined));
@@ -193,10 +239,28 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
       'POST /_sim/reset-faults': control.resetFaults,
       'POST /_sim/expire-sessions': control.expireSessions,
     };
+    if (route === 'POST /_sim/dossiers/forget' || route === 'POST /_sim/dossiers/tamper') return tamperRoute(route, text, res);
     const action = actions[route];
     if (!action) return send(res, 404, { error: `no simulator route ${route}` });
     action();
     send(res, 200, { ok: true });
+  }
+
+  function tamperRoute(route: string, text: string | null, res: http.ServerResponse): void {
+    const body = parseJson(text ?? '') as { maHoSo?: unknown; set?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null || typeof body.maHoSo !== 'string' || body.maHoSo === '') {
+      return send(res, 400, { error: 'the body must be {"maHoSo": "...", ...}' });
+    }
+    if (route === 'POST /_sim/dossiers/forget') {
+      const forgotten = portal.forget(body.maHoSo);
+      return send(res, forgotten ? 200 : 404, forgotten ? { ok: true } : { error: `no dossier ${body.maHoSo}` });
+    }
+    if (typeof body.set !== 'object' || body.set === null || Array.isArray(body.set)) {
+      return send(res, 400, { error: '"set" must be an object of the fields to change' });
+    }
+    const changed = portal.tamper(body.maHoSo, body.set as Record<string, unknown>);
+    if (changed === undefined) return send(res, 404, { error: `no dossier ${body.maHoSo}` });
+    send(res, 200, { dossier: changed });
   }
 
   function state(maHoSo: string | undefined): Record<string, unknown> {
@@ -248,6 +312,8 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     faults: () => faults,
     dossiers: () => portal.dossiers(),
     dossier: (maHoSo) => portal.dossier(maHoSo),
+    forgetDossier: (maHoSo) => portal.forget(maHoSo),
+    tamperDossier: (maHoSo, changes) => portal.tamper(maHoSo, changes),
     history: (maHoSo) => portal.history(maHoSo),
     progress: (maHoSo) => portal.progress(maHoSo),
     calls: () => calls.all(),

@@ -1,20 +1,101 @@
 /**
- * The baseline of bench/sync.ts: a plain synchronous forwarder. `PUT /v1/dossiers/{MaHoSo}` → at once,
- * through the same createDvcqgPortal adapter and configuration as the gateway (one login, the session
- * reused): DongBoHoSoMC, then CapNhatTienDoHoSoMC in calls of at most 10 items → `202`. No validation,
- * no queue, no retries, no durability: the least any forwarder must do, so the gateway's cost shows.
+ * The baseline of bench/sync.ts: the least any forwarder must do, written as a newcomer would and with
+ * nothing of the gateway's code. `PUT /v1/dossiers/{MaHoSo}` (node:http) → at once, over one keep-alive
+ * `http.Agent`: DongBoHoSoMC (isUpdating "False", "True" when the portal says it has the dossier), then
+ * CapNhatTienDoHoSoMC in calls of at most 10 items → `202`. One login, the session reused (and renewed
+ * when refused). No validation, no queue, no retries, no durability.
  *
- * Run as its own process: `PORT=… DVCQG_AUTH_URL=… DVCQG_API_URL=… node --import tsx bench/lib/forwarder.ts`.
+ * Run as its own process: `PORT=… DVCQG_AUTH_URL=… DVCQG_API_URL=… node --import tsx bench/lib/forwarder.ts`
+ * (DVCQG_USERNAME, DVCQG_PASSWORD, DVCQG_DSTCODE, DVCQG_MADONVI default to the simulator's).
  */
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { createDvcqgPortal } from '../../adapters/dvcqg/index.js';
-import { loadConfig } from '../../src/config.js';
-import type { PortalDossier, ProgressItem } from '../../src/domain/dossier.js';
-import type { NationalPortal } from '../../src/ports/national-portal.js';
 
 const MAX_BODY = 1024 * 1024;
 const PROGRESS_PER_CALL = 10;
+
+interface PortalSettings {
+  authUrl: string;
+  apiUrl: string;
+  username: string;
+  password: string;
+  dstcode: string;
+  madonvi: string;
+}
+
+interface Answer {
+  error_code?: unknown;
+  message?: unknown;
+  session?: unknown;
+}
+
+/** The two portal calls over plain node:http, one keep-alive agent, one shared session. */
+export class PlainPortal {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private session: Promise<string> | null = null;
+
+  constructor(private readonly s: PortalSettings) {}
+
+  async syncDossier(dossier: unknown): Promise<void> {
+    let answer = await this.call('DongBoHoSoMC', { isUpdating: 'False', data: [dossier] });
+    if (String(answer.error_code) === '3') answer = await this.call('DongBoHoSoMC', { isUpdating: 'True', data: [dossier] });
+    if (Number(answer.error_code) !== 0) throw new Error(`DongBoHoSoMC error_code ${String(answer.error_code)}`);
+  }
+
+  async updateProgress(items: unknown[]): Promise<void> {
+    const answer = await this.call('CapNhatTienDoHoSoMC', { data: items });
+    if (Number(answer.error_code) !== 0) throw new Error(`CapNhatTienDoHoSoMC error_code ${String(answer.error_code)}`);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async call(service: string, params: Record<string, unknown>): Promise<Answer> {
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.login();
+      const answer = await this.post(this.s.apiUrl, { session, madonvi: this.s.madonvi, service, ...params });
+      if (String(answer.error_code) !== '401' || attempt > 0) return answer;
+      this.session = null;
+    }
+  }
+
+  private login(): Promise<string> {
+    this.session ??= this.post(this.s.authUrl, { username: this.s.username, password: this.s.password }).then((a) => {
+      if (typeof a.session !== 'string') throw new Error(`login refused: error_code ${String(a.error_code)}`);
+      return a.session;
+    });
+    return this.session;
+  }
+
+  private post(url: string, body: unknown): Promise<Answer> {
+    const text = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent: this.agent,
+          headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), dstcode: this.s.dstcode },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Answer);
+            } catch {
+              reject(new Error(`HTTP ${res.statusCode} without a JSON answer`));
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(text);
+    });
+  }
+}
 
 function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
@@ -34,7 +115,7 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-export function createForwarder(portal: NationalPortal): http.Server {
+export function createForwarder(portal: PlainPortal): http.Server {
   const server = http.createServer((req, res) => {
     void (async () => {
       if (req.method === 'GET' && req.url === '/health/live') return reply(res, 200, { status: 'ok' });
@@ -42,14 +123,14 @@ export function createForwarder(portal: NationalPortal): http.Server {
       if (req.method !== 'PUT' || !m) return reply(res, 404, { code: 'not_found' });
       const raw = await readBody(req);
       if (raw === null) return reply(res, 413, { code: 'payload_too_large' });
-      let body: { revision: number; dossier: PortalDossier; progress?: ProgressItem[] };
+      let body: { revision: number; dossier: unknown; progress?: unknown[] };
       try {
         body = JSON.parse(raw.toString('utf8')) as typeof body;
       } catch {
         return reply(res, 400, { code: 'invalid_body' });
       }
       try {
-        await portal.syncDossier(body.dossier, { knownToPortal: false });
+        await portal.syncDossier(body.dossier);
         const progress = body.progress ?? [];
         for (let i = 0; i < progress.length; i += PROGRESS_PER_CALL) await portal.updateProgress(progress.slice(i, i + PROGRESS_PER_CALL));
       } catch (e) {
@@ -64,11 +145,23 @@ export function createForwarder(portal: NationalPortal): http.Server {
   return server;
 }
 
+function env(name: string, fallback?: string): string {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined || v === '') throw new Error(`${name} is required`);
+  return v;
+}
+
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
-  const portal = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs });
+  const portal = new PlainPortal({
+    authUrl: env('DVCQG_AUTH_URL'),
+    apiUrl: env('DVCQG_API_URL'),
+    username: env('DVCQG_USERNAME', 'dvc-gateway'),
+    password: env('DVCQG_PASSWORD', 'dvc-gateway-secret'),
+    dstcode: env('DVCQG_DSTCODE', 'H26'),
+    madonvi: env('DVCQG_MADONVI', '000.00.00.H26'),
+  });
   const server = createForwarder(portal);
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await new Promise<void>((resolve) => server.listen(Number(env('PORT', '8080')), env('HOST', '127.0.0.1'), resolve));
   const stop = () => {
     server.close(() => {
       portal.close();

@@ -102,6 +102,13 @@ export class Metrics {
     this.openConnections = read;
   }
 
+  readonly reconcileChecks = new Counter({
+    name: 'gateway_reconcile_checks_total',
+    help: "Checks of a delivered dossier against the portal's copy, by outcome (matched, drifted, failed)",
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     const openConnections = () => this.openConnections();
     new Gauge({

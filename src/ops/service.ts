@@ -113,6 +113,24 @@ export class OpsService {
         this.set(deps.marker?.dataLoss() ? 1 : 0);
       },
     });
+    const minReplicasAck = deps.config.redis.durability.minReplicasAck;
+    new Gauge({
+      name: 'gateway_redis_replicas_acknowledging',
+      help: 'Redis replicas connected and caught up, able to confirm a write (WAIT); alert redis_replicas_missing below gateway_redis_replicas_required',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        const { checks } = await readiness();
+        this.set(Number(checks.redis?.acknowledgingReplicas ?? 0));
+      },
+    });
+    new Gauge({
+      name: 'gateway_redis_replicas_required',
+      help: 'REDIS_MIN_REPLICAS_ACK: replicas that must confirm an accepted revision before its 202',
+      registers: [metrics.registry],
+      collect: function (this: Gauge) {
+        this.set(minReplicasAck);
+      },
+    });
     this.alerts = new AlertEngine({ ops: this, config: deps.config.alerts, redis: deps.redis, prefix: deps.config.queuePrefix, logger: deps.logger, metrics });
   }
 

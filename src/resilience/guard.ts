@@ -1,12 +1,12 @@
 /**
- * One guard per upstream: a bulkhead (at most N calls in flight), an opossum circuit breaker, and the
+ * One guard per upstream: a bulkhead (at most N calls in flight), a circuit breaker (breaker.ts), and the
  * bookkeeping ops need (5-minute figures, Prometheus series, state-change logs). Calls refused by the
  * guard itself become UpstreamUnavailable with the seconds until the next trial call.
  */
-import CircuitBreaker from 'opossum';
 import type { Logger } from 'pino';
 import { UpstreamRejected, UpstreamTimeout, UpstreamUnavailable, isUpstreamError } from '../domain/errors.js';
 import type { Metrics } from '../ops/metrics.js';
+import { Breaker } from './breaker.js';
 import type { ResilienceOptions } from './options.js';
 import { SlidingStats, type CallOutcome } from './stats.js';
 
@@ -29,7 +29,7 @@ export interface UpstreamStatus {
 type Action = (signal: AbortSignal) => Promise<unknown>;
 
 export class UpstreamGuard {
-  private readonly breaker: CircuitBreaker<[Action, AbortSignal], unknown>;
+  private readonly breaker: Breaker;
   private readonly stats = new SlidingStats();
   private inFlight = 0;
   private openedAtMs: number | null = null;
@@ -42,18 +42,15 @@ export class UpstreamGuard {
     private readonly options: ResilienceOptions,
     private readonly deps: { metrics: Metrics; logger: Logger },
   ) {
-    this.breaker = new CircuitBreaker((action: Action, signal: AbortSignal) => action(signal), {
-      name,
-      // Adapters abort their own calls at options.timeoutMs; opossum's timer would not abort them.
-      timeout: false,
-      resetTimeout: options.openMs,
-      rollingCountTimeout: options.windowMs,
-      rollingCountBuckets: 10,
+    // Adapters abort their own calls at options.timeoutMs: the breaker keeps no timer of its own.
+    this.breaker = new Breaker(name, {
+      errorThresholdPercent: options.errorThresholdPercent,
       volumeThreshold: options.volumeThreshold,
-      // opossum opens when the failure rate is strictly above the threshold; ours says "at least".
-      errorThresholdPercentage: options.errorThresholdPercent - 1e-9,
+      windowMs: options.windowMs,
+      openMs: options.openMs,
+      halfOpenTrials: options.halfOpenTrials,
       // A refused payload or a "not found" is the upstream working as it should.
-      errorFilter: (error: unknown) => error instanceof UpstreamRejected || !isUpstreamError(error),
+      isSuccess: (error: unknown) => error instanceof UpstreamRejected || !isUpstreamError(error),
     });
     const { metrics, logger } = deps;
     metrics.circuitState.set({ upstream: name }, 0);

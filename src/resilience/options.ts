@@ -8,8 +8,13 @@ export interface ResilienceOptions {
   volumeThreshold: number;
   /** Length of the rolling window, ms. Default 10000. */
   windowMs: number;
-  /** How long the circuit stays open before one trial call, ms. Default 30000. */
+  /** How long the circuit stays open before the trial calls, ms. Default 30000. */
   openMs: number;
+  /**
+   * Trial calls let through while half-open; the circuit closes when their failure share stays below
+   * the threshold. Default 1 (one trial call decides).
+   */
+  halfOpenTrials: number;
   /** Most calls in flight to this upstream at once; more answer 503 at once. */
   maxConcurrent: number;
 }
@@ -19,4 +24,19 @@ export const DEFAULT_CIRCUIT = {
   volumeThreshold: 10,
   windowMs: 10_000,
   openMs: 30_000,
+  halfOpenTrials: 1,
+} as const;
+
+/**
+ * The portal's circuit only holds queued deliveries back: nobody waits on it, so it can afford a longer
+ * window (a steady random fault rate well below the threshold never reaches it by chance), a short
+ * open period and ten trial calls judged by their failure share. When the portal is down, every call
+ * fails, and the failures outweigh the window's earlier successes within about half the window.
+ */
+export const DEFAULT_PORTAL_CIRCUIT = {
+  errorThresholdPercent: 50,
+  volumeThreshold: 20,
+  windowMs: 30_000,
+  openMs: 10_000,
+  halfOpenTrials: 10,
 } as const;

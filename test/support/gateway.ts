@@ -18,6 +18,7 @@ export const KEYS = {
   lookup: 'key-lookup-0123456789',
   ops: 'key-ops-0123456789',
   opsRead: 'key-opsread-0123456789',
+  kpi: 'key-kpi-0123456789',
   all: 'key-all-0123456789',
 };
 
@@ -31,6 +32,7 @@ export function clientsFile(): string {
       { name: 'officer-tool', apiKey: KEYS.lookup, roles: ['lookup'] },
       { name: 'ops-staff', apiKey: KEYS.ops, roles: ['ops'] },
       { name: 'monitoring', apiKey: KEYS.opsRead, roles: ['ops-read'] },
+      { name: 'city-office', apiKey: KEYS.kpi, roles: ['kpi'] },
       { name: 'everything', apiKey: KEYS.all, roles: ['sync', 'lookup', 'ops'] },
     ]),
   );

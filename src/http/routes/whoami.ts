@@ -7,7 +7,8 @@ import { requireRole, type ClientDirectory } from '../auth.js';
 
 export function whoamiRoutes(deps: { directory: ClientDirectory }): Router {
   const router = Router();
-  router.get('/v1/ops/whoami', requireRole(deps.directory, 'ops-read'), (req: Request, res: Response) => {
+  // `kpi` too: an official with only the indicators role signs in to the dashboard's indicators page.
+  router.get('/v1/ops/whoami', requireRole(deps.directory, 'ops-read', 'kpi'), (req: Request, res: Response) => {
     const client = req.client!;
     res.json({ client: client.name, roles: [...client.roles].sort() });
   });

@@ -14,6 +14,9 @@ import { refresh, showSignIn, signIn, signOut } from './session.js';
 import { applyStaticText, renderAll, renderUpdated, renderVerdict } from './render.js';
 import { renderChart } from './chart.js';
 import { replayAll } from './dead-letters.js';
+import { goTo } from './pages.js';
+import { refreshKpi, wireKpi } from './kpi-page.js';
+import { startReconcilePanel } from './reconcile.js';
 
 export function start() {
   applyStaticText();
@@ -35,8 +38,12 @@ export function start() {
     }
   });
   $('signout').addEventListener('click', () => signOut());
-  $('refresh').addEventListener('click', () => refresh());
+  $('refresh').addEventListener('click', () => (state.page === 'kpi' ? refreshKpi() : refresh()));
+  for (const b of document.querySelectorAll('#nav button')) b.addEventListener('click', () => goTo(b.dataset.page));
+  window.addEventListener('hashchange', () => goTo(location.hash === '#kpi' ? 'kpi' : 'ops'));
+  wireKpi();
   $('replay-all').addEventListener('click', () => replayAll());
+  startReconcilePanel();
   for (const b of document.querySelectorAll('.lang button')) {
     b.addEventListener('click', () => {
       state.lang = b.dataset.lang === 'en' ? 'en' : 'vi';
@@ -45,7 +52,9 @@ export function start() {
     });
   }
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden && state.key) refresh();
+    if (document.hidden || !state.key) return;
+    if (state.page === 'kpi') refreshKpi();
+    else refresh();
   });
   window.addEventListener('resize', () => state.key && renderChart());
   // Ages ("3 min ago") and the staleness banner move on even while a request hangs.

@@ -6,6 +6,7 @@ import { renderChart } from './chart.js';
 import { renderAlerts, ruleTitle } from './alerts.js';
 import { renderDeadLetters } from './dead-letters.js';
 import { renderAudit } from './audit.js';
+import { renderKpi } from './kpi-page.js';
 import { ago, clock, duration, num } from './ui-format.js';
 
 export function applyStaticText() {
@@ -28,6 +29,7 @@ export function renderAll() {
   applyStaticText();
   renderWho();
   if (!state.key) return;
+  if (state.page === 'kpi') return renderKpi();
   renderUpdated();
   renderVerdict();
   renderKpis();

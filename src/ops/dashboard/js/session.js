@@ -3,18 +3,23 @@ import { HISTORY_MAX, HISTORY_STORE, KEY_STORE, REFRESH_MS, state, t } from './s
 import { $ } from './dom.js';
 import { ApiError, api } from './api.js';
 import { renderAll, renderWho } from './render.js';
+import { showPage } from './pages.js';
 
 export async function signIn(key) {
   const who = await api('/v1/ops/whoami', { key });
   state.key = key;
   state.who = who;
   state.canAct = who.roles.includes('ops');
+  state.canSeeOps = who.roles.includes('ops-read');
+  if (!state.canSeeOps) state.page = 'kpi';
   sessionStorage.setItem(KEY_STORE, key);
   // The cookie lets bull-board's own pages (which cannot send a Bearer header) see the queue.
-  try {
-    await fetch('/ops/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ apiKey: key }), credentials: 'same-origin' });
-  } catch {
-    /* the board link will ask to sign in again; the dashboard itself works without it */
+  if (state.canSeeOps) {
+    try {
+      await fetch('/ops/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ apiKey: key }), credentials: 'same-origin' });
+    } catch {
+      /* the board link will ask to sign in again; the dashboard itself works without it */
+    }
   }
   showBoard();
 }
@@ -34,7 +39,8 @@ export function signOut(message) {
 
 export function showSignIn(message) {
   $('board').hidden = true;
-  for (const id of ['signout', 'refresh', 'board-link', 'whoami', 'updated']) $(id).hidden = true;
+  $('kpi-page').hidden = true;
+  for (const id of ['signout', 'refresh', 'board-link', 'whoami', 'updated', 'nav']) $(id).hidden = true;
   $('signin').hidden = false;
   const err = $('signin-error');
   err.hidden = !message;
@@ -45,11 +51,9 @@ export function showSignIn(message) {
 
 export function showBoard() {
   $('signin').hidden = true;
-  $('board').hidden = false;
-  for (const id of ['signout', 'refresh', 'board-link', 'whoami', 'updated']) $(id).hidden = false;
+  for (const id of ['signout', 'refresh', 'whoami', 'nav']) $(id).hidden = false;
   renderWho();
-  renderAll();
-  refresh();
+  showPage();
 }
 
 // ---------- refresh loop ----------
@@ -57,6 +61,8 @@ export function showBoard() {
 export async function refresh() {
   clearTimeout(state.timer);
   if (!state.key) return;
+  // The operations figures are read only while their page is shown.
+  if (state.page !== 'ops') return;
   if (state.inFlight) return;
   state.inFlight = true;
   const calls = {

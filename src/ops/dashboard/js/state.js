@@ -21,6 +21,10 @@ export const state = {
   timer: null,
   inFlight: false,
   confirmAll: null,
+  /** 'ops' (operations) or 'kpi' (indicators), from the address's #fragment. */
+  page: location.hash === '#kpi' ? 'kpi' : 'ops',
+  /** Whether the key may see the operations page (ops-read); a `kpi`-only key sees the indicators only. */
+  canSeeOps: true,
 };
 
 export function t(key, vars) {

@@ -1,0 +1,75 @@
+/**
+ * The figures of a period, computed in PostgreSQL: one scan of the period's counted dossiers (index
+ * on received_at, or on unit and received_at), aggregated per unit or per procedure with the total
+ * in the same pass (GROUPING SETS). Node only shapes the few rows that come back.
+ */
+import type { Pool } from '../records/pool.js';
+import { SQL_COUNTS, sqlCountedColumns, type CountsRow } from './indicators.js';
+import { SQL_COUNTED, sqlOnTime } from './rules.js';
+import type { Period } from './period.js';
+
+export interface GroupRow extends CountsRow {
+  key: string | null;
+  /** 0 for a group's row, 1 for the total. */
+  is_total: number;
+}
+
+/** Counts per unit (groupBy 'unit') or per procedure of one unit ('ma_tthc'), plus the total. */
+export async function countsBy(pool: Pool, period: Period, asOf: Date, groupBy: 'unit' | 'ma_tthc', unit?: string): Promise<GroupRow[]> {
+  const params: unknown[] = [period.from.toISOString(), period.until.toISOString(), asOf.toISOString()];
+  let unitFilter = '';
+  if (unit !== undefined) {
+    params.push(unit);
+    unitFilter = `AND d.unit = $4`;
+  }
+  const { rows } = await pool.query<GroupRow>(
+    `WITH c AS (
+       SELECT ${sqlCountedColumns(sqlOnTime('$3::timestamptz'))}
+       FROM kpi_dossier d LEFT JOIN kpi_procedure p ON p.ma_tthc = d.ma_tthc
+       WHERE d.received_at >= $1::timestamptz AND d.received_at < $2::timestamptz AND ${SQL_COUNTED} ${unitFilter}
+     )
+     SELECT c.${groupBy} AS key, GROUPING(c.${groupBy})::int AS is_total, ${SQL_COUNTS}
+     FROM c GROUP BY GROUPING SETS ((c.${groupBy}), ())`,
+    params,
+  );
+  return rows;
+}
+
+export interface DossierWarningRow {
+  ma_ho_so: string;
+  unit: string;
+  ma_tthc: string | null;
+  due_at: Date | null;
+  on_time: boolean;
+}
+
+/** Counted open dossiers that are overdue, or on time and due within `dueSoonHours` after asOf. */
+export async function dossierWarningRows(pool: Pool, period: Period, asOf: Date, dueSoonHours: number, unit?: string): Promise<DossierWarningRow[]> {
+  const params: unknown[] = [period.from.toISOString(), period.until.toISOString(), asOf.toISOString(), dueSoonHours * 3_600];
+  let unitFilter = '';
+  if (unit !== undefined) {
+    params.push(unit);
+    unitFilter = `AND d.unit = $5`;
+  }
+  const { rows } = await pool.query<DossierWarningRow>(
+    `SELECT * FROM (
+       SELECT d.ma_ho_so, d.unit, d.ma_tthc, d.due_at, d.status, ${sqlOnTime('$3::timestamptz')} AS on_time
+       FROM kpi_dossier d
+       WHERE d.status IN (2, 4, 5, 6) AND d.received_at >= $1::timestamptz AND d.received_at < $2::timestamptz ${unitFilter}
+     ) w
+     WHERE NOT w.on_time
+        OR (w.status IN (2, 4, 6) AND w.due_at <= $3::timestamptz + make_interval(secs => $4::float8))
+     ORDER BY w.due_at NULLS LAST, w.ma_ho_so COLLATE "C"`,
+    params,
+  );
+  return rows;
+}
+
+/** Whether a unit has ever had a dossier projected (any period, any status). */
+export async function unitKnown(pool: Pool, unit: string): Promise<boolean> {
+  const { rows } = await pool.query<{ known: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM kpi_unit WHERE code = $1) OR EXISTS (SELECT 1 FROM kpi_dossier WHERE unit = $1) AS known`,
+    [unit],
+  );
+  return rows[0]?.known ?? false;
+}
