@@ -42,8 +42,17 @@ export function redisOptions(config: RedisConfig, purpose: RedisPurpose, name: s
     // Commands issued in the same tick by concurrent requests go out in one write.
     enableAutoPipelining: commands,
     connectTimeout: Math.min(5_000, Math.max(1_000, config.commandTimeoutMs)),
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: retryStrategy(config),
   };
+}
+
+/**
+ * Reconnection delays. Behind Sentinels each attempt asks them for the master afresh, and the promoted
+ * replica is usually named within a second or two of the crash, so retry often (every 500 ms at most)
+ * to resume ingest soon after; a lone Redis is retried more gently.
+ */
+function retryStrategy(config: RedisConfig): (times: number) => number {
+  return config.sentinel ? (times) => Math.min(times * 100, 500) : (times) => Math.min(times * 200, 2_000);
 }
 
 /**
@@ -97,7 +106,7 @@ function confirmedOptions(config: RedisConfig, name: string): RedisOptions {
     // confirm an accept the new master may never have had: a broken connection fails what it carried.
     autoResendUnfulfilledCommands: false,
     connectTimeout: Math.min(5_000, Math.max(1_000, config.commandTimeoutMs)),
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: retryStrategy(config),
   };
 }
 
