@@ -64,7 +64,7 @@ export class ReplicaConfirmedWrites implements WriteDurability {
   async run<T>(write: (redis: Redis) => Promise<T>, mustConfirm: (result: T) => boolean): Promise<T> {
     const redis = await this.acquire();
     try {
-      // The WAIT goes out right behind the write, in the same network write: one round trip for both. The
+      // The WAIT is sent right behind the write, without waiting for its reply: one round trip for both. The
       // connection is this call's alone, so nothing can come between them or queue ahead of the WAIT.
       let order = 0;
       let writtenAs = 0;
