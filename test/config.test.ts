@@ -47,7 +47,7 @@ describe('configuration', () => {
     expect([c.dvcqg.resilience.timeoutMs, c.sources.dancu!.resilience.timeoutMs, c.sources.dkdn!.resilience.timeoutMs]).toEqual([10_000, 5_000, 5_000]);
     expect(c.sources.dancu!.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, openMs: 30_000, halfOpenTrials: 1 });
     // The portal's circuit only holds queued deliveries: settings of its own (README, "Dossier sync").
-    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 20, windowMs: 30_000, openMs: 10_000, halfOpenTrials: 10 });
+    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 40, windowMs: 30_000, openMs: 10_000, halfOpenTrials: 10 });
     const dancu = c.sources.dancu!.options as { taiKhoan: string; username: string };
     expect(dancu.taiKhoan).toBe(dancu.username);
     expect(c.sources.dancu!.cacheTtlSeconds).toBe(0);
