@@ -15,7 +15,17 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const gateway = await startGateway(config, { logger });
+  let gateway;
+  try {
+    gateway = await startGateway(config, { logger });
+  } catch (e) {
+    // Some settings can only be checked against the servers they name (a Sentinel master's name, WAITAOF).
+    if (e instanceof ConfigError) {
+      console.error(`dvc-gateway: configuration error: ${e.message}`);
+      process.exit(78);
+    }
+    throw e;
+  }
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'signal received');
     gateway

@@ -10,7 +10,7 @@ import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
 import { untilAborted } from '../shared/abort.js';
-import type { DvcqgPortalOptions } from './index.js';
+import type { DvcqgPortalOptions } from './options.js';
 import { PortalTransport } from './transport.js';
 
 /** Tries of one login before its waiters are told it failed: one failed request must not fail them all. */

@@ -1,6 +1,6 @@
 /**
  * Alert rules evaluated on a timer: sync lag, dead letters growing, a circuit open too long, Redis
- * unreachable, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
+ * unreachable or short of the replicas REDIS_MIN_REPLICAS_ACK needs, a backlog growing too long. Firing and resolved alerts are kept for /v1/ops/alerts,
  * logged, and posted to a webhook in the background (retried; never blocking the gateway).
  */
 import axios from 'axios';
@@ -10,7 +10,8 @@ import { Gauge } from 'prom-client';
 import type { AlertConfig } from '../config.js';
 import { HistoryStore } from '../history/store.js';
 import type { Metrics } from './metrics.js';
-import type { OpsService } from './service.js';
+import type { Records } from '../records/records.js';
+import type { StoreMarker } from '../redis/marker.js';
 
 export interface Alert {
   rule: string;
@@ -49,6 +50,21 @@ export interface Observation {
 const HISTORY = 200;
 const WEBHOOK_ATTEMPTS = 5;
 
+/**
+ * What the rules read, as the ops service provides it. An interface of its own, so this module and
+ * service.ts (which builds the engine) do not import each other.
+ */
+export interface AlertInputs {
+  readiness(): Promise<{ ok: boolean; checks: Readonly<Record<string, { status: 'ok' | 'fail'; reason?: string; [more: string]: unknown }>> }>;
+  upstreams(): ReadonlyArray<{ name: string; circuit: 'closed' | 'open' | 'half-open'; openedAt: string | null }>;
+  queues(): Promise<ReadonlyArray<{ name: string; waiting: number; delayed: number }>>;
+  deps: {
+    store: { syncLagSeconds(now?: number): Promise<number>; deadLetterCount(): Promise<number> };
+    marker?: Pick<StoreMarker, 'dataLoss'>;
+    records?: Records;
+  };
+}
+
 export class AlertEngine {
   private readonly firing = new Map<string, Alert>();
   private readonly history: Alert[] = [];
@@ -61,7 +77,7 @@ export class AlertEngine {
   private readonly sources: AlertSource[] = [];
 
   constructor(
-    private readonly deps: { ops: OpsService; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
+    private readonly deps: { ops: AlertInputs; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
   ) {
     const firing = this.firing;
     new Gauge({
@@ -160,6 +176,25 @@ export class AlertEngine {
       threshold: 1,
       summary: redisOk ? 'Redis answers' : `Redis is unreachable: ${ready.checks.redis?.reason ?? ''}`,
     });
+
+    // Fewer replicas acknowledging than REDIS_MIN_REPLICAS_ACK: every new revision is answered 503.
+    // Both figures come with the readiness check of Redis (its `minReplicasAck` is the configured one).
+    const required = Number(ready.checks.redis?.minReplicasAck ?? 0);
+    if (required > 0 && redisOk) {
+      const acking = Number(ready.checks.redis?.acknowledgingReplicas ?? 0);
+      out.push({
+        rule: 'redis_replicas_missing',
+        subject: 'gateway',
+        severity: 'critical',
+        breached: acking < required,
+        value: acking,
+        threshold: required,
+        summary:
+          acking < required
+            ? `${acking} Redis replica(s) acknowledge, ${required} required (REDIS_MIN_REPLICAS_ACK): new revisions are refused with 503`
+            : `${acking} Redis replica(s) acknowledge (${required} required)`,
+      });
+    }
 
     const loss = ops.deps.marker?.dataLoss(now) ?? null;
     out.push({

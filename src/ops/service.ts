@@ -7,12 +7,13 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
-import type { Config } from '../config.js';
+import type { AlertConfig, Config } from '../config.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { UpstreamGuard, UpstreamStatus } from '../resilience/guard.js';
 import type { SyncWorker } from '../sync/queue.js';
 import type { SyncStore } from '../sync/store.js';
 import type { Records } from '../records/records.js';
+import { readReplication, type ReplicationState } from '../redis/replication.js';
 import type { Metrics } from './metrics.js';
 import { AlertEngine } from './alerts.js';
 import type { StoreMarker } from '../redis/marker.js';
@@ -35,8 +36,25 @@ export interface CheckResult {
   [more: string]: unknown;
 }
 
+/** The slice of the configuration ops reads. */
+export interface OpsConfig {
+  role: Config['role'];
+  queuePrefix: string;
+  redis: Config['redis'];
+  alerts: AlertConfig;
+  /** Deliveries one worker runs at once, shown by readiness. */
+  syncConcurrency: number;
+  /** How many clients the clients file names, shown by readiness. */
+  clientCount: number;
+}
+
+/** The ops slice of a whole configuration. */
+export function opsConfig(config: Config): OpsConfig {
+  return { role: config.role, queuePrefix: config.queuePrefix, redis: config.redis, alerts: config.alerts, syncConcurrency: config.sync.concurrency, clientCount: config.clients.length };
+}
+
 export interface OpsDeps {
-  config: Config;
+  config: OpsConfig;
   redis: Redis;
   store: SyncStore;
   queue: Queue;
@@ -112,6 +130,24 @@ export class OpsService {
         this.set(deps.marker?.dataLoss() ? 1 : 0);
       },
     });
+    const minReplicasAck = deps.config.redis.durability.minReplicasAck;
+    new Gauge({
+      name: 'gateway_redis_replicas_acknowledging',
+      help: 'Redis replicas connected and caught up, able to confirm a write (WAIT); alert redis_replicas_missing below gateway_redis_replicas_required',
+      registers: [metrics.registry],
+      collect: async function (this: Gauge) {
+        const { checks } = await readiness();
+        this.set(Number(checks.redis?.acknowledgingReplicas ?? 0));
+      },
+    });
+    new Gauge({
+      name: 'gateway_redis_replicas_required',
+      help: 'REDIS_MIN_REPLICAS_ACK: replicas that must confirm an accepted revision before its 202',
+      registers: [metrics.registry],
+      collect: function (this: Gauge) {
+        this.set(minReplicasAck);
+      },
+    });
     this.alerts = new AlertEngine({ ops: this, config: deps.config.alerts, redis: deps.redis, prefix: deps.config.queuePrefix, logger: deps.logger, metrics });
   }
 
@@ -159,15 +195,32 @@ export class OpsService {
     return value;
   }
 
+  /** What readiness says of Redis's replication; a node that is not master cannot take writes. */
+  private replicationCheck(r: ReplicationState): Partial<CheckResult> {
+    const { sentinel, durability } = this.deps.config.redis;
+    const acknowledging = r.replicas.filter((x) => x.acknowledging).length;
+    return {
+      ...(r.role === 'master' ? {} : { status: 'fail', reason: `the Redis in use is a ${r.role}, not a master: writes are refused` }),
+      master: r.address,
+      role: r.role,
+      sentinelMaster: sentinel?.masterName ?? null,
+      connectedReplicas: r.replicas.length,
+      acknowledgingReplicas: acknowledging,
+      minReplicasAck: durability.minReplicasAck,
+      replicas: r.replicas.map(({ address, state, lagSeconds, acknowledging: acks }) => ({ address, state, lagSeconds, acknowledging: acks })),
+    };
+  }
+
   private async checkReadiness(): Promise<{ ok: boolean; checks: Record<string, CheckResult> }> {
     const checks: Record<string, CheckResult> = {};
     const started = performance.now();
     try {
-      await Promise.race([
-        this.deps.redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${REDIS_BOUND_MS} ms`)), REDIS_BOUND_MS).unref()),
+      // INFO replication doubles as the ping, and says which node is master and who replicates it.
+      const replication = await Promise.race([
+        readReplication(this.deps.redis),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${REDIS_BOUND_MS} ms`)), REDIS_BOUND_MS).unref()),
       ]);
-      checks.redis = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+      checks.redis = { status: 'ok', latencyMs: Math.round((performance.now() - started) * 10) / 10, ...this.replicationCheck(replication) };
     } catch (e) {
       checks.redis = { status: 'fail', latencyMs: Math.round(performance.now() - started), reason: `Redis unreachable: ${(e as Error).message}` };
     }
@@ -179,12 +232,12 @@ export class OpsService {
     if (worker) {
       const running = worker.worker.isRunning();
       checks.workers = running
-        ? { status: 'ok', concurrency: this.deps.config.sync.concurrency }
+        ? { status: 'ok', concurrency: this.deps.config.syncConcurrency }
         : { status: 'fail', reason: 'the sync worker is not running' };
     } else {
       checks.workers = { status: 'ok', reason: `role ${this.deps.config.role}: deliveries run in worker processes` };
     }
-    checks.config = { status: 'ok', role: this.deps.config.role, clients: this.deps.config.clients.length };
+    checks.config = { status: 'ok', role: this.deps.config.role, clients: this.deps.config.clientCount };
     checks.upstreams = {
       status: 'ok',
       reason: 'informational: an upstream being down does not make the gateway unready',

@@ -14,6 +14,7 @@ import {
   type DossierSyncStatus,
   type ProgressItem,
 } from '../domain/dossier.js';
+import { immediateWrites, type WriteDurability } from '../redis/durability.js';
 import { packDossier, unpackDossier } from './compression.js';
 import { SyncKeys } from './keys.js';
 import { defineSyncCommands } from './scripts.js';
@@ -85,6 +86,8 @@ export interface SyncStoreOptions {
   outbox?: boolean;
   /** Most progress items a dossier may hold unacknowledged (SYNC_MAX_PENDING_PROGRESS). Default 1000. */
   maxPendingProgress?: number;
+  /** How accepts are confirmed before they are answered (REDIS_MIN_REPLICAS_ACK). Default: not at all. */
+  durability?: WriteDurability;
 }
 
 export const DEFAULT_MAX_PENDING_PROGRESS = 1_000;
@@ -102,8 +105,13 @@ export class SyncStore {
   private readonly retentionSeconds: number;
   private readonly outboxFlag: '1' | '0';
 
+  /** How an accept is made sure of before it is answered (replica confirmation, REDIS_MIN_REPLICAS_ACK). */
+  private readonly durability: WriteDurability;
+
   constructor(redis: Redis, prefix: string, options: SyncStoreOptions = {}) {
     defineSyncCommands(redis);
+    this.durability = options.durability ?? immediateWrites(redis);
+    for (const c of this.durability.connections) defineSyncCommands(c);
     this.redis = redis as unknown as ScriptedRedis;
     this.keys = new SyncKeys(prefix);
     this.retentionSeconds = options.retentionSeconds ?? 0;
@@ -122,8 +130,10 @@ export class SyncStore {
       m, String(rev.revision), packDossier(JSON.stringify(rev.dossier)), String(nowMs), String(this.maxPendingProgress), this.outboxFlag,
     ];
     for (const item of rev.progress) args.push(progressItemKey(item), encodeStep(item));
-    const [outcome, value] = await this.redis.gwAccept(
-      k.dossier(m), k.data(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.lag, k.outbox, ...args,
+    // Only a new acceptance needs confirming: duplicate, stale and refused answers changed nothing.
+    const [outcome, value] = await this.durability.run(
+      (redis) => (redis as ScriptedRedis).gwAccept(k.dossier(m), k.data(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.lag, k.outbox, ...args),
+      ([o]) => o === 'accepted',
     );
     if (outcome === 'accepted') return { outcome, current: rev.revision, generation: Number(value) };
     if (outcome === 'too_many') return { outcome: 'too_many_pending', waiting: Number(value), limit: this.maxPendingProgress };

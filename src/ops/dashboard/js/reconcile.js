@@ -74,7 +74,8 @@ export function toDay(value) {
 
 export async function refreshReconcile() {
   clearTimeout(timer);
-  if (!state.key) {
+  // Signed out, or a kpi-only key (the indicators page alone): nothing to read here yet.
+  if (!state.key || !state.canSeeOps) {
     data = null;
     timer = setTimeout(refreshReconcile, SIGNED_OUT_MS);
     return;
