@@ -37,6 +37,7 @@ const API_ROUTES = [
   'post /v1/ops/dead-letters/{id}/replay',
   'post /v1/ops/dead-letters/replay',
   'get /v1/ops/alerts',
+  'get /ops/',
   'get /openapi.json',
   'get /docs',
 ];

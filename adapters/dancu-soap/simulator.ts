@@ -223,7 +223,7 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
   };
 
   const control: SimControl = {
-    state,
+    state: () => state(),
     setFaults: (update) => {
       faults = checkFaults({ ...faults, ...(update as Partial<DancuFaults>) });
       return state();
@@ -238,7 +238,7 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
     const url = new URL(req.url ?? '/', 'http://simulator');
     readBody(req, MAX_REQUEST_BYTES).then(
       (text) => {
-        if (isControlPath(url.pathname)) return handleControl(req, res, url.pathname, control, text);
+        if (isControlPath(url.pathname)) return handleControl(req, res, url, control, text);
         if (url.pathname !== path) return send(res, 404, 'text/plain; charset=utf-8', 'Not Found');
         if (req.method === 'GET' && [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl')) {
           return send(res, 200, 'text/xml; charset=utf-8', wsdl);

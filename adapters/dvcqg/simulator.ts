@@ -3,6 +3,8 @@
  * fault injection and readback, for tests, benchmarks and the demo.
  *
  *   POST /dvcqg/login, POST /dvcqg/api        the protocol (faults apply here, before the call is applied)
+ *
+ * Control endpoints, on the control plane every simulator shares (../shared/sim-control.ts):
  *   GET  /_sim/state[?maHoSo=]                 dossiers, history, progress, calls, sessions, faults
  *   GET  /_sim/faults, POST /_sim/faults       read / change faults (JSON body, a partial DvcqgFaults)
  *   POST /_sim/reset-faults                    faults back to those given at start
@@ -11,6 +13,7 @@
  *   POST /_sim/dossiers/forget {maHoSo}        tamper: the portal loses a dossier it acknowledged
  *   POST /_sim/dossiers/tamper {maHoSo, set}   tamper: stored fields change (null removes one)
  */
+import { ControlRefusal, handleControl, isControlPath, type SimControl } from '../shared/sim-control.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimulatorCalls, describeRequest, type SimulatorCall } from './simulator-calls.js';
@@ -222,46 +225,50 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     pump();
   }
 
-  function controlRoute(url: URL, req: http.IncomingMessage, res: http.ServerResponse, text: string | null): void {
-    const route = `${req.method} ${url.pathname}`;
-    if (route === 'GET /_sim/state') return send(res, 200, state(url.searchParams.get('maHoSo') ?? undefined));
-    if (route === 'GET /_sim/faults') return send(res, 200, { faults: describeFaults(faults) });
-    if (route === 'POST /_sim/faults') {
-      try {
-        control.setFaults(parseJson(text ?? '') as Partial<DvcqgFaults>);
-      } catch (error) {
-        return send(res, 400, { error: (error as Error).message });
-      }
-      return send(res, 200, { faults: describeFaults(faults) });
+  /** The tampering actions' body: `{"maHoSo", ...}`. */
+  function tamperBody(body: unknown): { maHoSo: string; set?: unknown } {
+    const b = body as { maHoSo?: unknown; set?: unknown } | undefined;
+    if (typeof b !== 'object' || b === null || typeof b.maHoSo !== 'string' || b.maHoSo === '') {
+      throw new ControlRefusal(400, 'the body must be {"maHoSo": "...", ...}');
     }
-    const actions: Record<string, () => void> = {
-      'POST /_sim/reset': control.reset,
-      'POST /_sim/reset-faults': control.resetFaults,
-      'POST /_sim/expire-sessions': control.expireSessions,
-    };
-    if (route === 'POST /_sim/dossiers/forget' || route === 'POST /_sim/dossiers/tamper') return tamperRoute(route, text, res);
-    const action = actions[route];
-    if (!action) return send(res, 404, { error: `no simulator route ${route}` });
-    action();
-    send(res, 200, { ok: true });
+    return b as { maHoSo: string; set?: unknown };
   }
 
-  function tamperRoute(route: string, text: string | null, res: http.ServerResponse): void {
-    const body = parseJson(text ?? '') as { maHoSo?: unknown; set?: unknown } | undefined;
-    if (typeof body !== 'object' || body === null || typeof body.maHoSo !== 'string' || body.maHoSo === '') {
-      return send(res, 400, { error: 'the body must be {"maHoSo": "...", ...}' });
-    }
-    if (route === 'POST /_sim/dossiers/forget') {
-      const forgotten = portal.forget(body.maHoSo);
-      return send(res, forgotten ? 200 : 404, forgotten ? { ok: true } : { error: `no dossier ${body.maHoSo}` });
-    }
-    if (typeof body.set !== 'object' || body.set === null || Array.isArray(body.set)) {
-      return send(res, 400, { error: '"set" must be an object of the fields to change' });
-    }
-    const changed = portal.tamper(body.maHoSo, body.set as Record<string, unknown>);
-    if (changed === undefined) return send(res, 404, { error: `no dossier ${body.maHoSo}` });
-    send(res, 200, { dossier: changed });
-  }
+  // The shared control plane (../shared/sim-control.ts), with this simulator's own actions.
+  const controlPlane: SimControl = {
+    state: (query) => state(query.get('maHoSo') ?? undefined),
+    faults: () => ({ faults: describeFaults(faults) }),
+    setFaults: (update) => {
+      control.setFaults(update as Partial<DvcqgFaults>);
+      return { faults: describeFaults(faults) };
+    },
+    reset: () => {
+      control.reset();
+      return { ok: true };
+    },
+    actions: {
+      'reset-faults': () => {
+        control.resetFaults();
+        return { ok: true };
+      },
+      'expire-sessions': () => {
+        control.expireSessions();
+        return { ok: true };
+      },
+      'dossiers/forget': (body) => {
+        const { maHoSo } = tamperBody(body);
+        if (!portal.forget(maHoSo)) throw new ControlRefusal(404, `no dossier ${maHoSo}`);
+        return { ok: true };
+      },
+      'dossiers/tamper': (body) => {
+        const { maHoSo, set } = tamperBody(body);
+        if (typeof set !== 'object' || set === null || Array.isArray(set)) throw new ControlRefusal(400, '"set" must be an object of the fields to change');
+        const changed = portal.tamper(maHoSo, set as Record<string, unknown>);
+        if (changed === undefined) throw new ControlRefusal(404, `no dossier ${maHoSo}`);
+        return { dossier: changed };
+      },
+    },
+  };
 
   function state(maHoSo: string | undefined): Record<string, unknown> {
     const only = <T extends { MaHoSo: string }>(items: T[]) => (maHoSo === undefined ? items : items.filter((i) => i.MaHoSo === maHoSo));
@@ -279,7 +286,7 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const handle = async () => {
-      if (url.pathname.startsWith('/_sim/')) return controlRoute(url, req, res, req.method === 'POST' ? await readBody(req) : null);
+      if (isControlPath(url.pathname)) return handleControl(req, res, url, controlPlane, req.method === 'POST' ? await readBody(req) : undefined);
       const route = url.pathname === '/dvcqg/login' ? 'login' : url.pathname === '/dvcqg/api' ? 'api' : null;
       if (route === null) return send(res, 404, { message: `Không tìm thấy ${url.pathname}` });
       if (req.method !== 'POST') return send(res, 405, { message: 'Chỉ hỗ trợ POST' }, { allow: 'POST' });

@@ -90,12 +90,17 @@ describe('civil-status mapping of raw answers', () => {
   const answer = (entry: unknown, status = 200) => ({ status, body: JSON.stringify({ KetQua: [entry] }), retryAfter: undefined });
   const id = '001215012345';
 
-  it('refuses an answer about another citizen, codes as numbers, and dates that are not dates', () => {
+  it('refuses an answer about another citizen, an ID as a number, a text field that is not text, a body of the wrong shape', () => {
     expect(() => lookupOutcome(answer({ SoDinhDanh: '001215012346' }), id)).toThrow(UpstreamBadResponse);
     expect(() => lookupOutcome(answer({ SoDinhDanh: 1215012345 }), id)).toThrow(UpstreamBadResponse);
-    expect(() => lookupOutcome(answer({ SoDinhDanh: id, NgayDangKy: '20/03/2015' }), id)).toThrow(UpstreamBadResponse);
-    expect(() => lookupOutcome(answer({ SoDinhDanh: id, GioiTinh: 7 }), id)).toThrow(UpstreamBadResponse);
+    expect(() => lookupOutcome(answer({ SoDinhDanh: id, HoTen: ['Nguyễn'] }), id)).toThrow(UpstreamBadResponse);
     expect(() => lookupOutcome({ status: 200, body: '{"KetQua": {}}', retryAfter: undefined }, id)).toThrow(UpstreamBadResponse);
+  });
+
+  it('states no date or gender it cannot read, and cuts an ISO date-time to its date', () => {
+    const r = lookupOutcome(answer({ SoDinhDanh: id, NgaySinh: '2015-03-09T00:00:00+07:00', NgayDangKy: '20/03/2015', GioiTinh: 7 }), id)!;
+    expect(r).toMatchObject({ dateOfBirth: '2015-03-09', registeredOn: null, gender: null });
+    expect(lookupOutcome(answer({ SoDinhDanh: id, NgaySinh: '2015-02-30', NgayDangKy: '2015', GioiTinh: ' 2 ' }), id)).toMatchObject({ dateOfBirth: null, registeredOn: null, gender: 'female' });
   });
 
   it('reads 404 with an empty KetQua as not found, and a minimal record with nulls', () => {

@@ -67,23 +67,25 @@ function calendar(y: string, m: string, d: string): boolean {
   return date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
 }
 
-/** `yyyy-MM-dd` as given, or `yyyy` when `yearAllowed`; anything else breaks the protocol. */
+/**
+ * `yyyy-MM-dd` (an ISO date-time is cut to its date), or `yyyy` when `yearAllowed`; anything else is
+ * not a date this record can state: null, as the population DB's mapping does, rather than a refusal
+ * of the whole record.
+ */
 function date(obj: Fields, field: string, path: string, yearAllowed: boolean): string | null {
   const value = text(obj, field, path);
   if (value === null) return null;
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (m && calendar(m[1]!, m[2]!, m[3]!)) return value;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
+  if (m && calendar(m[1]!, m[2]!, m[3]!)) return `${m[1]}-${m[2]}-${m[3]}`;
   if (yearAllowed && /^\d{4}$/.test(value)) return value;
-  throw new UnexpectedAnswer(`${path}.${field} is not a yyyy-MM-dd date`);
+  return null;
 }
 
-function gender(obj: Fields, path: string): BirthRegistrationRecord['gender'] {
+/** GioiTinh: a code of GENDER_CODES, as a number or a string; another value is not known: null. */
+function gender(obj: Fields): BirthRegistrationRecord['gender'] {
   const value = obj.GioiTinh;
-  if (value === undefined || value === null || value === '') return null;
-  const code = typeof value === 'number' || typeof value === 'string' ? String(value).trim() : undefined;
-  const known = code === undefined ? undefined : GENDER_CODES[code];
-  if (known === undefined) throw new UnexpectedAnswer(`${path}.GioiTinh is not a known code`);
-  return known;
+  if (typeof value !== 'number' && typeof value !== 'string') return null;
+  return GENDER_CODES[String(value).trim()] ?? null;
 }
 
 /** An object field; absent or null is null. */
@@ -119,7 +121,7 @@ export function toBirthRegistration(entry: unknown, requestedId: string, now: Da
     idNumber,
     fullName: name(entry, 'HoTen', path),
     dateOfBirth: date(entry, 'NgaySinh', path, true),
-    gender: gender(entry, path),
+    gender: gender(entry),
     birthPlace: text(entry, 'NoiSinh', path),
     hometown: text(entry, 'QueQuan', path),
     ethnicity: text(entry, 'DanToc', path),

@@ -260,7 +260,7 @@ export async function startNgspSimulator(registry: NgspRegistryDefinition, optio
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
-    const handled = isControlPath(url.pathname) ? handleControl(req, res, url.pathname, control) : protocol(req, res, url);
+    const handled = isControlPath(url.pathname) ? handleControl(req, res, url, control) : protocol(req, res, url);
     handled.catch((error: unknown) => {
       if (!res.headersSent && !res.destroyed) answer(res, null, 500, { error: 'server_error', error_description: String(error) });
     });

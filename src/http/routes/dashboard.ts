@@ -90,6 +90,17 @@ export function dashboardRoutes(deps: { directory: ClientDirectory; queue: Queue
     chosen(req, res, next);
   });
 
+  // The page itself is served by the static files below; this entry documents it.
+  router.get(
+    '/ops/',
+    documented({
+      tag: 'dashboard',
+      summary: 'The operations dashboard (a sign-in form; its data comes from /v1/ops with an ops-read key)',
+      roles: null,
+      responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: { type: 'string' } } },
+    }),
+  );
+
   router.use(
     '/ops',
     express.static(DASHBOARD_DIR, {
