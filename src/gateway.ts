@@ -26,6 +26,7 @@ import { lookupRoutes } from './http/routes/lookups.js';
 import { OpsService } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 import { createConfirmedWrites } from './redis/durability.js';
+import { SentinelWatch } from './redis/sentinel-watch.js';
 import { checkDurabilitySupport, checkSentinels } from './redis/startup-checks.js';
 import { StoreMarker } from './redis/marker.js';
 import { Records } from './records/records.js';
@@ -67,12 +68,14 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const metrics = options.metrics ?? new Metrics();
   // An unknown master name would otherwise make every connection retry forever; stop with the reason instead.
   if (config.redis.sentinel) await checkSentinels(config.redis);
-  const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger });
-  const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger });
+  const watch = config.redis.sentinel ? new SentinelWatch(config.redis.sentinel, logger) : null;
+  watch?.start();
+  const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger, watch });
+  const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger, watch });
   await redis.ping();
   await checkRedisDurability(redis, logger);
   await checkDurabilitySupport(redis, config.redis, logger);
-  const confirmedWrites = createConfirmedWrites(config.redis, logger);
+  const confirmedWrites = createConfirmedWrites(config.redis, logger, watch);
 
   const guards = {
     dvcqg: new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger }),
@@ -201,6 +204,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       portalAdapter.close();
       for (const g of Object.values(guards)) g.shutdown();
       await Promise.allSettled([redis.quit(), workerRedis.quit(), confirmedWrites?.close()]);
+      watch?.close();
       logger.info('stopped');
     })());
 

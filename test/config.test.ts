@@ -40,10 +40,14 @@ describe('configuration', () => {
   it('has the defaults of API.md', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8080, redis: { url: 'redis://127.0.0.1:6379', commandTimeoutMs: 2_000 }, queuePrefix: 'gw', role: 'all', clients: [], xroadClient: 'VN/GOV/000.00.00.H26/DVC-GATEWAY' });
+    expect(c.redis.markerCheckIntervalMs).toBe(5_000);
+    expect(c.http).toEqual({ keepAliveTimeoutMs: 15_000, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, maxConnections: 10_000 });
+    expect(c.alerts.storeDataLostSeconds).toBe(600);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/^HTTP_REQUEST_TIMEOUT_MS: must be at least 20000/);
     expect([c.dvcqg.resilience.timeoutMs, c.dancu.resilience.timeoutMs, c.dkdn.resilience.timeoutMs]).toEqual([10_000, 5_000, 5_000]);
     expect(c.dancu.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, openMs: 30_000, halfOpenTrials: 1 });
     // The portal's circuit only holds queued deliveries: settings of its own (README, "Dossier sync").
-    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 20, windowMs: 30_000, openMs: 10_000, halfOpenTrials: 10 });
+    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 40, windowMs: 30_000, openMs: 10_000, halfOpenTrials: 10 });
     expect(c.dancu.taiKhoan).toBe(c.dancu.username);
     expect(c.dancu.cacheTtlSeconds).toBe(0);
   });

@@ -170,6 +170,35 @@ describe('Redis behind Sentinels, replica confirmation on', () => {
     expect(answers.length).toBeGreaterThanOrEqual(total);
   }, 240_000);
 
+  it('follows a failover whose old master stays up as a replica: refused writes are retried on the new master', async () => {
+    const ms = Array.from({ length: 10 }, (_, i) => `000.00.01.H26-261201-M${i}`);
+    for (const m of ms) expect((await api(gw.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: revisionBody(m, 1) })).status).toBe(202);
+    await cluster.awaitReplicasInSync(1);
+    const { oldPort, newPort } = await cluster.manualFailover();
+    expect(newPort).not.toBe(oldPort);
+    // The demoted master answers READONLY to writes: each is sent again on the master the Sentinels name now.
+    let errors = 0;
+    for (const m of ms) {
+      await waitFor(`${m} revision 2 taken`, async () => {
+        const r = await api(gw.url, 'PUT', `/v1/dossiers/${m}`, { key: KEYS.sync, body: revisionBody(m, 2) });
+        if (r.status !== 202 && r.status !== 200) errors++;
+        return r.status === 202 || r.status === 200;
+      }, 30_000);
+    }
+    console.info(`manual failover ${oldPort} → ${newPort}: ${errors} error answers for ${ms.length} PUTs`);
+    await waitFor('readiness names the new master', async () => {
+      const redis = (await api(gw.url, 'GET', '/health/ready')).body.checks.redis;
+      return redis.master === `127.0.0.1:${newPort}` && redis.role === 'master';
+    }, 30_000);
+    for (const m of ms) {
+      await waitFor(`${m} delivered`, async () => {
+        const s = (await api(gw.url, 'GET', `/v1/dossiers/${m}`, { key: KEYS.sync })).body;
+        return s.deliveredRevision === 2 && s.pendingProgress === 0;
+      }, 60_000);
+      expect(portal.dossier(m)?.GhiChuKiemThu).toBe('revision 2');
+    }
+  }, 120_000);
+
   it('stops start-up with one line naming REDIS_SENTINEL_MASTER when the Sentinels know no such master', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, ...gw.env, PORT: '0', REDIS_SENTINELS: cluster.sentinelList, REDIS_SENTINEL_MASTER: 'no-such-master' },

@@ -15,6 +15,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisConfig } from '../config.js';
+import type { SentinelWatch } from './sentinel-watch.js';
 
 export type RedisPurpose = 'commands' | 'blocking' | 'confirmed';
 
@@ -23,6 +24,8 @@ export interface RedisConnectionOptions {
   /** CLIENT SETNAME, visible in `CLIENT LIST` on the Redis side. */
   name: string;
   logger: Logger;
+  /** With Sentinels: moves this connection (and its duplicates) to the new master when a failover is announced. */
+  watch?: SentinelWatch | null;
 }
 
 export function redisOptions(config: RedisConfig, purpose: RedisPurpose, name: string): RedisOptions {
@@ -39,8 +42,17 @@ export function redisOptions(config: RedisConfig, purpose: RedisPurpose, name: s
     // Commands issued in the same tick by concurrent requests go out in one write.
     enableAutoPipelining: commands,
     connectTimeout: Math.min(5_000, Math.max(1_000, config.commandTimeoutMs)),
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: retryStrategy(config),
   };
+}
+
+/**
+ * Reconnection delays. Behind Sentinels each attempt asks them for the master afresh, and the promoted
+ * replica is usually named within a second or two of the crash, so retry often (every 500 ms at most)
+ * to resume ingest soon after; a lone Redis is retried more gently.
+ */
+function retryStrategy(config: RedisConfig): (times: number) => number {
+  return config.sentinel ? (times) => Math.min(times * 100, 500) : (times) => Math.min(times * 200, 2_000);
 }
 
 /**
@@ -73,7 +85,7 @@ function endpointOptions(config: RedisConfig): RedisOptions {
     ...(tls ? { tls: {}, enableTLSForSentinelMode: true } : {}),
     // Not ioredis's failoverDetector: a +switch-master arriving while the connection is re-resolving the
     // master (the usual case after a crash) ends the connection for good ("Connection is closed." forever).
-    // A crashed master breaks the sockets and a demoted one answers READONLY; both lead to a reconnection.
+    // SentinelWatch does its work instead; a crashed master breaks the sockets, a demoted one answers READONLY.
     failoverDetector: false,
     sentinelRetryStrategy: (times) => Math.min(times * 100, 1_000),
     sentinelReconnectStrategy: (times) => Math.min(times * 200, 2_000),
@@ -94,7 +106,7 @@ function confirmedOptions(config: RedisConfig, name: string): RedisOptions {
     // confirm an accept the new master may never have had: a broken connection fails what it carried.
     autoResendUnfulfilledCommands: false,
     connectTimeout: Math.min(5_000, Math.max(1_000, config.commandTimeoutMs)),
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    retryStrategy: retryStrategy(config),
   };
 }
 
@@ -102,6 +114,7 @@ export function createRedisConnection(config: RedisConfig, options: RedisConnect
   const { logger, name } = options;
   const redisOpts = redisOptions(config, options.purpose, name);
   const client = config.sentinel ? new Redis(redisOpts) : new Redis(config.url, redisOpts);
+  options.watch?.watch(client);
   let warned = false;
   client.on('error', (err: Error) => {
     // Once per outage; the message only (ioredis errors may carry the command's arguments).

@@ -14,13 +14,14 @@ import type { RedisConfig } from '../config.js';
 import { GatewayError } from '../domain/errors.js';
 import { createRedisConnection } from './connection.js';
 import type { RedisDurabilityConfig } from './ha-config.js';
+import type { SentinelWatch } from './sentinel-watch.js';
 
 /**
  * Dedicated connections for confirmed accepts. Each holds one accept and its WAIT at a time, so this
- * bounds the accepts confirmed at once; a replica on the same network confirms in well under a
- * millisecond, so a few connections keep up with the HTTP side.
+ * bounds the accepts confirmed at once; Redis answers all WAITs blocked at once with one round of
+ * replica acknowledgements, so more connections mean more accepts confirmed per round.
  */
-const CONFIRMED_CONNECTIONS = 8;
+const CONFIRMED_CONNECTIONS = 16;
 
 /** Redis could not promise the write: the request answers 503 `store_unavailable`, the source sends it again. */
 export class WriteNotConfirmed extends GatewayError {
@@ -63,8 +64,21 @@ export class ReplicaConfirmedWrites implements WriteDurability {
   async run<T>(write: (redis: Redis) => Promise<T>, mustConfirm: (result: T) => boolean): Promise<T> {
     const redis = await this.acquire();
     try {
-      const result = await write(redis);
-      if (mustConfirm(result)) await this.confirm(redis);
+      // The WAIT is sent right behind the write, without waiting for its reply: one round trip for both. The
+      // connection is this call's alone, so nothing can come between them or queue ahead of the WAIT.
+      let order = 0;
+      let writtenAs = 0;
+      let waitedAs = 0;
+      const writing = write(redis).finally(() => (writtenAs = ++order));
+      const waiting = this.waitCommand(redis).finally(() => (waitedAs = ++order));
+      const [written, waited] = await Promise.allSettled([writing, waiting]);
+      if (written.status === 'rejected') throw written.reason;
+      const result = written.value;
+      if (!mustConfirm(result)) return result;
+      // Replies come in the order Redis ran the commands. A WAIT answered before the write ran (ioredis resends
+      // a script as EVAL after NOSCRIPT, behind the WAIT) or one that failed proves nothing: wait again now.
+      if (waited.status === 'fulfilled' && waitedAs > writtenAs) this.check(waited.value);
+      else this.check(await this.waitCommand(redis));
       return result;
     } finally {
       this.release(redis);
@@ -73,22 +87,29 @@ export class ReplicaConfirmedWrites implements WriteDurability {
 
   /** Waits until the replicas (and with REDIS_WAIT_AOF, the disks) hold every write made on `redis`. */
   async confirm(redis: Redis): Promise<void> {
+    this.check(await this.waitCommand(redis));
+  }
+
+  /** WAIT (or WAITAOF) on `redis`; resolves with what it confirmed, a failure of the command included. */
+  private async waitCommand(redis: Redis): Promise<{ local: number; replicas: number } | { error: Error }> {
     const { minReplicasAck: n, replicaAckTimeoutMs: timeout, waitAof } = this.config;
-    let confirmed: string;
     try {
-      if (waitAof) {
-        const [local, replicas] = (await redis.call('WAITAOF', '1', String(n), String(timeout))) as [number, number];
-        if (local >= 1 && replicas >= n) return;
-        confirmed = `fsynced by the master: ${local >= 1 ? 'yes' : 'no'}, by ${replicas} of ${n} replica(s)`;
-      } else {
-        const replicas = await redis.wait(n, timeout);
-        if (replicas >= n) return;
-        confirmed = `held by ${replicas} of ${n} replica(s)`;
-      }
+      if (!waitAof) return { local: 1, replicas: await redis.wait(n, timeout) };
+      const [local, replicas] = (await redis.call('WAITAOF', '1', String(n), String(timeout))) as [number, number];
+      return { local, replicas };
     } catch (err) {
-      throw new WriteNotConfirmed(`Redis could not confirm the write to its replicas (${(err as Error).message}); send it again`, { cause: err });
+      return { error: err as Error };
     }
-    throw new WriteNotConfirmed(`The write was not confirmed within ${timeout} ms (${confirmed}); send it again`);
+  }
+
+  private check(c: { local: number; replicas: number } | { error: Error }): void {
+    const { minReplicasAck: n, replicaAckTimeoutMs: timeout, waitAof } = this.config;
+    if ('error' in c) {
+      throw new WriteNotConfirmed(`Redis could not confirm the write to its replicas (${c.error.message}); send it again`, { cause: c.error });
+    }
+    if (c.local >= 1 && c.replicas >= n) return;
+    const what = waitAof ? `fsynced by the master: ${c.local >= 1 ? 'yes' : 'no'}, by ${c.replicas} of ${n} replica(s)` : `held by ${c.replicas} of ${n} replica(s)`;
+    throw new WriteNotConfirmed(`The write was not confirmed within ${timeout} ms (${what}); send it again`);
   }
 
   private acquire(): Promise<Redis> {
@@ -121,10 +142,17 @@ export class ReplicaConfirmedWrites implements WriteDurability {
 }
 
 /** The confirmed-writes pool when REDIS_MIN_REPLICAS_ACK > 0 or REDIS_WAIT_AOF asks for one; null otherwise. */
-export function createConfirmedWrites(config: RedisConfig, logger: Logger, size = CONFIRMED_CONNECTIONS): ReplicaConfirmedWrites | null {
+export function createConfirmedWrites(
+  config: RedisConfig,
+  logger: Logger,
+  watch: SentinelWatch | null,
+  size = CONFIRMED_CONNECTIONS,
+): ReplicaConfirmedWrites | null {
   const { minReplicasAck, waitAof } = config.durability;
   if (minReplicasAck === 0 && !waitAof) return null;
-  const connections = Array.from({ length: size }, (_, i) => createRedisConnection(config, { purpose: 'confirmed', name: `gateway-confirmed-${i}`, logger }));
+  const connections = Array.from({ length: size }, (_, i) =>
+    createRedisConnection(config, { purpose: 'confirmed', name: `gateway-confirmed-${i}`, logger, watch }),
+  );
   // Waiting for a free connection counts against the same deadline as any request-path command.
   return new ReplicaConfirmedWrites(connections, config.durability, config.commandTimeoutMs);
 }

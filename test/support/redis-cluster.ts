@@ -178,6 +178,28 @@ export class RedisHaCluster {
     return { oldPort: old.port, newPort: await this.masterPort() };
   }
 
+  /**
+   * `SENTINEL FAILOVER`: the master is demoted while it keeps running; waits until another node is master.
+   * Asked again every few seconds: a Sentinel refuses or abandons it while no replica looks fit yet.
+   */
+  async manualFailover(timeoutMs = 45_000): Promise<{ oldPort: number; newPort: number }> {
+    const oldPort = await this.masterPort();
+    let askedAt = 0;
+    await until('manual failover', async () => {
+      if ((await this.masterPort().catch(() => oldPort)) !== oldPort) return true;
+      if (Date.now() - askedAt > 5_000) {
+        askedAt = Date.now();
+        const sentinel = this.sentinels[0]!;
+        const client = new Redis({ port: sentinel.port, host: '127.0.0.1', maxRetriesPerRequest: 1 });
+        client.on('error', () => undefined);
+        await client.call('SENTINEL', 'FAILOVER', this.masterName).catch(() => undefined);
+        client.disconnect();
+      }
+      return false;
+    }, timeoutMs);
+    return { oldPort, newPort: await this.masterPort() };
+  }
+
   async kill(node: RedisProcess): Promise<void> {
     if (node.child.exitCode !== null || node.child.signalCode !== null) return;
     const exited = new Promise((r) => node.child.once('exit', r));
