@@ -17,8 +17,14 @@
  * snapshot's size as a measure of live JS objects) and the Redis memory they take: used_memory
  * before/after, and the exact sum of MEMORY USAGE over the run's keys, per waiting revision and per key family.
  *
- * Options: --count N  --concurrency N  --rounds N  --no-memory  --memory-count N  --batch-size N
+ * Part 3, only with --degraded SEEDS (e.g. 1,2,3; then parts 1 and 2 are skipped): the degraded-portal
+ * scenario of bench/lib/degraded.ts per seed, with the gateway's default settings: seconds from the last
+ * send until the portal held everything (limit 120), circuit openings, duplicate steps and their cause.
+ *
+ * Options: --count N  --concurrency N  --rounds N  --no-memory  --no-throughput  --memory-count N  --batch-size N
  *          --cpu-prof DIR (profile the gateway child; written when it stops)  --gateway-env K=V (repeatable)
+ *          --degraded SEEDS  --round-trips N (only: Redis commands per delivered dossier, bench/lib/round-trips.ts)
+ *          --portal-clients (only: client CPU per portal call, node:http against undici, bench/lib/portal-clients.ts)
  * Every key the run writes is under its own QUEUE_PREFIX and deleted at the end.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -34,6 +40,9 @@ import { KEYS, benchPrefix, startGatewayChild } from './lib/gateway-child.js';
 import { closeTarget, httpTarget, send, type HttpTarget } from './lib/http-client.js';
 import { countOk, describeLoad, fmt, percentiles, runLoad, type LoadResult } from './lib/load.js';
 import { cpuTimeMs, machineLoad, mib, processMemory } from './lib/proc.js';
+import { degradedRun } from './lib/degraded.js';
+import { roundTrips } from './lib/round-trips.js';
+import { comparePortalClients } from './lib/portal-clients.js';
 import { deletePrefix, keyMemory, memoryUnderPrefix, usedMemory } from './lib/redis-mem.js';
 import { table, verdict } from './lib/report.js';
 
@@ -43,10 +52,14 @@ const { values: opts } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     rounds: { type: 'string', default: '3' },
     'no-memory': { type: 'boolean', default: false },
+    'no-throughput': { type: 'boolean', default: false },
     'memory-count': { type: 'string', default: '100000' },
     'batch-size': { type: 'string', default: '250' },
     'cpu-prof': { type: 'string' },
     'gateway-env': { type: 'string', multiple: true, default: [] },
+    degraded: { type: 'string' },
+    'round-trips': { type: 'string' },
+    'portal-clients': { type: 'boolean', default: false },
   },
 });
 const COUNT = positive('count');
@@ -385,6 +398,25 @@ async function memory(sim: DvcqgSimulator, redisUrl: string, redis: Redis, prefi
   }
 }
 
+async function degraded(redisUrl: string, redis: Redis) {
+  const seeds = opts.degraded!.split(',').map((x) => Number(x.trim()));
+  if (seeds.some((x) => !Number.isInteger(x))) throw new Error('--degraded takes seeds, e.g. 1,2,3');
+  console.log(`\n== Part 3: degraded portal (27 % random faults, sessions expiring every 40 calls, one SIGKILL), seeds ${seeds.join(', ')} ==`);
+  const rows: Array<Array<string | number>> = [
+    ['seed', 'dossiers', 'revisions', 'steps', 'sends', 'delivered after last send, s', 'missing', 'not latest', 'circuit opened', 'duplicate steps (from stored-unacknowledged calls)'],
+  ];
+  const results = [];
+  for (const seed of seeds) {
+    const r = await degradedRun(seed, redisUrl, redis);
+    results.push(r);
+    rows.push([seed, r.dossiers, r.revisions, r.steps, r.sends, r.deliveredAfterSeconds ?? 'not within 120', r.missingSteps, r.notAtLatest, r.circuitOpened, `${r.duplicateSteps} (${r.duplicatesFromUnacknowledgedCalls})`]);
+  }
+  console.log(table(rows));
+  const ok = results.every((r) => r.deliveredAfterSeconds !== null && r.deliveredAfterSeconds <= 120);
+  console.log(`everything at the portal within 120 s of the last send, every seed: ${verdict(ok)}`);
+  return results;
+}
+
 async function main(): Promise<void> {
   const load = machineLoad();
   console.log(`bench:sync  node ${process.version}  ${load.cpus} CPUs  load average (1 min) ${load.load1}${load.load1 > 0.5 ? '  (the machine is busy: figures will be noisy)' : ''}`);
@@ -397,8 +429,23 @@ async function main(): Promise<void> {
   const summary: Record<string, unknown> = {};
   const started = performance.now();
   try {
-    summary.throughput = await throughput(sim, redisHandle.url, redis, prefixes, children);
-    if (!opts['no-memory']) summary.memory = await memory(sim, redisHandle.url, redis, prefixes, children);
+    if (opts['portal-clients']) {
+      const f = await comparePortalClients();
+      console.log(`\n== portal client CPU per DongBoHoSoMC call (64 in flight, median of 3 rounds of 5,000) ==`);
+      console.log(`node:http + keep-alive Agent: ${fmt(f.nodeHttpCpuUsPerCall, 1)} µs   undici pool: ${fmt(f.undiciCpuUsPerCall, 1)} µs`);
+      summary.portalClients = f;
+    } else if (opts['round-trips'] !== undefined) {
+      const rt = await roundTrips(Number(opts['round-trips']));
+      console.log(`\n== Redis round trips per delivered dossier (${rt.dossiers} dossiers, 1 progress item each, private redis-server) ==`);
+      console.log(table([['command sent by a client', 'per dossier'], ...Object.entries(rt.perDossier).map(([k, v]) => [k, fmt(v, 2)]), ['total', fmt(rt.totalPerDossier, 2)]]));
+      console.log(`commands run inside those scripts: ${rt.inScriptsPerDossier} per dossier: ${Object.entries(rt.inScriptsByCommand).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      summary.roundTrips = rt;
+    } else if (opts.degraded !== undefined) {
+      summary.degraded = await degraded(redisHandle.url, redis);
+    } else {
+      if (!opts['no-throughput']) summary.throughput = await throughput(sim, redisHandle.url, redis, prefixes, children);
+      if (!opts['no-memory']) summary.memory = await memory(sim, redisHandle.url, redis, prefixes, children);
+    }
   } finally {
     for (const c of children) await c.stop();
     await sim.close();

@@ -17,6 +17,7 @@ import { toPortalTimestamp } from '../src/domain/dates.js';
 import { startGateway } from '../src/gateway.js';
 import { createLogger } from '../src/logger.js';
 import { ensureRedis } from './ensure-redis.js';
+import { SOURCES } from '../adapters/sources.js';
 import { ensurePostgres } from './ensure-postgres.js';
 import { playKpiMonth } from './demo-kpi.js';
 import { startSimulators } from './simulators.js';
@@ -27,7 +28,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const redis = await ensureRedis(process.env.REDIS_URL);
 const postgres = await ensurePostgres(process.env.DATABASE_URL);
-const sims = await startSimulators({ ...process.env, DVCQG_SIM_PORT: '0', DANCU_SIM_PORT: '0', DKDN_SIM_PORT: '0' });
+const freePorts = Object.fromEntries(['DVCQG', ...SOURCES.map((s) => s.name.toUpperCase())].map((n) => [`${n}_SIM_PORT`, '0']));
+const sims = await startSimulators({ ...process.env, ...freePorts });
 const dir = mkdtempSync(join(tmpdir(), 'dvc-demo-'));
 const clients = join(dir, 'clients.json');
 writeFileSync(
@@ -47,12 +49,9 @@ const config = loadConfig({
   REDIS_URL: redis.url,
   QUEUE_PREFIX: prefix,
   GATEWAY_CLIENTS_FILE: clients,
-  DVCQG_AUTH_URL: sims.dvcqg.authUrl,
-  DVCQG_API_URL: sims.dvcqg.apiUrl,
+  ...sims.env,
   DVCQG_TIMEOUT_MS: '1500',
   DVCQG_CIRCUIT_OPEN_MS: '5000',
-  DANCU_URL: sims.dancu.url,
-  DKDN_URL: sims.dkdn.url,
   SYNC_BACKOFF_BASE_MS: '500',
   SYNC_BACKOFF_MAX_MS: '5000',
   ALERT_EVALUATE_INTERVAL_MS: '2000',

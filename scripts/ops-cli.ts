@@ -10,12 +10,14 @@
  *   npm run ops -- kpi units|unit <code>|warnings [--period P] [--xlsx file]   (scripts/ops-cli-kpi.ts)
  *   npm run ops -- reconcile start [--from yyyyMMdd --to yyyyMMdd] [--ma-ho-so X] [--no-wait]
  *   npm run ops -- reconcile status <id> [--watch]
+ *   npm run ops -- clients hash-key < key.txt   (prints the key's apiKeySha256 for the clients file)
  *
  * Global options: --url (GATEWAY_URL, default http://127.0.0.1:8080), --key (GATEWAY_API_KEY), --json.
  * Any failure prints one line on stderr, `error: …`, and exits with code 1.
  */
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import { apiKeyHash } from '../src/config.js';
 import { registerKpiCommands } from './ops-cli-kpi.js';
 
 export interface GlobalOptions {
@@ -440,6 +442,18 @@ function positiveInt(max: number) {
   };
 }
 
+/** The key on standard input: its first line, the line end and surrounding spaces dropped. */
+async function readKeyFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    if (Buffer.concat(chunks).length > 4096) throw new CliError('standard input holds more than one API key');
+  }
+  const key = (Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0] ?? '').trim();
+  if (key === '' || /\s/.test(key)) throw new CliError('give the API key on standard input, e.g. printf %s "$KEY" | npm run ops -- clients hash-key');
+  return key;
+}
+
 export function run(action: (client: Client, g: GlobalOptions, cmd: Command) => Promise<void>) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
@@ -463,6 +477,15 @@ function buildProgram(): Command {
   program.command('alerts').description('alerts firing, and those resolved recently').action(run((c, g) => alerts(c, g)));
   program.command('sync').description('sync lag, undelivered dossiers, dead letters, recent replays').action(run((c, g) => sync(c, g)));
   program.command('whoami').description('the client and roles of the API key').action(run((c, g) => whoami(c, g)));
+
+  const clients = program.command('clients').description('help with the clients file (GATEWAY_CLIENTS_FILE)');
+  clients
+    .command('hash-key')
+    .description('print the apiKeySha256 of an API key read from standard input (one line; the key never appears in arguments or history)')
+    .action(async () => {
+      const key = await readKeyFromStdin();
+      console.log(apiKeyHash(key));
+    });
 
   const letters = program.command('dead-letters').description('list and replay dead letters');
   letters

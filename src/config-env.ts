@@ -4,6 +4,7 @@
  * `NAME`: the value is read from that file (Docker/Kubernetes secrets), trailing newline trimmed.
  */
 import { readFileSync } from 'node:fs';
+import { DEFAULT_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -91,4 +92,30 @@ export class EnvReader {
     }
     return value;
   }
+}
+
+/** Defaults of one upstream's resilience settings that differ between upstreams. */
+export interface ResilienceDefaults {
+  timeoutMs: number;
+  maxConcurrent: number;
+  /** Circuit defaults; those of the sector sources (API.md) unless given. */
+  circuit?: Omit<ResilienceOptions, 'timeoutMs' | 'maxConcurrent'>;
+}
+
+/**
+ * The resilience settings of one upstream from its `PREFIX_` variables: `_TIMEOUT_MS`,
+ * `_CIRCUIT_ERROR_PERCENT`, `_CIRCUIT_MIN_CALLS`, `_CIRCUIT_WINDOW_MS`, `_CIRCUIT_OPEN_MS`, `_CIRCUIT_TRIAL_CALLS`,
+ * `_MAX_CONCURRENT`.
+ */
+export function readResilience(env: EnvReader, prefix: string, defaults: ResilienceDefaults): ResilienceOptions {
+  const circuit = defaults.circuit ?? DEFAULT_CIRCUIT;
+  return {
+    timeoutMs: env.int(`${prefix}_TIMEOUT_MS`, defaults.timeoutMs, { min: 1, max: 600_000 }),
+    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, circuit.errorThresholdPercent, { min: 1, max: 100 }),
+    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, circuit.volumeThreshold, { min: 1 }),
+    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, circuit.windowMs, { min: 100 }),
+    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, circuit.openMs, { min: 100 }),
+    halfOpenTrials: env.int(`${prefix}_CIRCUIT_TRIAL_CALLS`, circuit.halfOpenTrials, { min: 1, max: 1_000 }),
+    maxConcurrent: env.int(`${prefix}_MAX_CONCURRENT`, defaults.maxConcurrent, { min: 1, max: 10_000 }),
+  };
 }

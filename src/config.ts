@@ -2,11 +2,13 @@
  * Environment → typed, validated configuration. The only module that reads process.env; every other
  * part of the gateway receives the slice it needs. `.env.example` lists every variable here.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ConfigError, EnvReader, type Env } from './config-env.js';
+import { SOURCES } from '../adapters/sources.js';
+import { ConfigError, EnvReader, readResilience, type Env } from './config-env.js';
+import type { AnySectorSource, SourceSettings } from './lookup/source.js';
 import { readRedisHa, type RedisHaConfig } from './redis/ha-config.js';
-import { DEFAULT_CIRCUIT, DEFAULT_PORTAL_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
+import { DEFAULT_PORTAL_CIRCUIT, type ResilienceOptions } from './resilience/options.js';
 
 export { ConfigError } from './config-env.js';
 
@@ -15,8 +17,15 @@ export const ROLES: readonly Role[] = ['sync', 'lookup', 'kpi', 'ops', 'ops-read
 
 export interface ClientConfig {
   name: string;
-  apiKey: string;
+  /** SHA-256 of the API key, lower-case hex: given as `apiKeySha256`, or computed from `apiKey`. */
+  apiKeySha256: string;
   roles: Role[];
+  /** Sector sources a `lookup` client may query; absent: all. */
+  sources?: string[];
+  /** Its `/v1` requests per minute across all gateway processes; absent: no limit. */
+  rateLimit?: { perMinute: number };
+  /** The key was given in clear and is shorter than 16 characters (start-up warns). */
+  weakKey: boolean;
 }
 
 export interface DvcqgConfig {
@@ -27,32 +36,6 @@ export interface DvcqgConfig {
   dstcode: string;
   madonvi: string;
   resilience: ResilienceOptions;
-}
-
-export interface DancuConfig {
-  url: string;
-  wsdlPath: string;
-  username: string;
-  secret: string;
-  apiKey: string;
-  maDvc: string;
-  maTichHop: string;
-  maDonVi: string;
-  taiKhoan: string;
-  xroadClient: string;
-  resilience: ResilienceOptions;
-  /** Seconds a citizen record may be cached; 0 (default) caches nothing: it is personal data. */
-  cacheTtlSeconds: number;
-}
-
-export interface DkdnConfig {
-  url: string;
-  clientId: string;
-  clientSecret: string;
-  xroadClient: string;
-  resilience: ResilienceOptions;
-  /** Seconds a business record is cached in Redis; 0 disables. */
-  cacheTtlSeconds: number;
 }
 
 export interface SyncConfig {
@@ -141,8 +124,8 @@ export interface Config {
   clients: ClientConfig[];
   xroadClient: string;
   dvcqg: DvcqgConfig;
-  dancu: DancuConfig;
-  dkdn: DkdnConfig;
+  /** Each sector source's settings by its name, read by its descriptor (adapters/sources.ts). */
+  sources: Record<string, SourceSettings>;
   sync: SyncConfig;
   audit: { retentionDays: number; maxEntries: number };
   alerts: AlertConfig;
@@ -171,56 +154,75 @@ function databaseUrl(env: EnvReader): string | undefined {
   return value;
 }
 
-const DEFAULT_WSDL = fileURLToPath(new URL('../adapters/dancu-soap/fixtures/dancu.wsdl', import.meta.url));
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-function resilience(
-  env: EnvReader,
-  prefix: string,
-  timeoutMs: number,
-  maxConcurrent: number,
-  circuit: Omit<ResilienceOptions, 'timeoutMs' | 'maxConcurrent'> = DEFAULT_CIRCUIT,
-): ResilienceOptions {
-  return {
-    timeoutMs: env.int(`${prefix}_TIMEOUT_MS`, timeoutMs, { min: 1, max: 600_000 }),
-    errorThresholdPercent: env.number(`${prefix}_CIRCUIT_ERROR_PERCENT`, circuit.errorThresholdPercent, { min: 1, max: 100 }),
-    volumeThreshold: env.int(`${prefix}_CIRCUIT_MIN_CALLS`, circuit.volumeThreshold, { min: 1 }),
-    windowMs: env.int(`${prefix}_CIRCUIT_WINDOW_MS`, circuit.windowMs, { min: 100 }),
-    openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, circuit.openMs, { min: 100 }),
-    halfOpenTrials: env.int(`${prefix}_CIRCUIT_TRIAL_CALLS`, circuit.halfOpenTrials, { min: 1, max: 1_000 }),
-    maxConcurrent: env.int(`${prefix}_MAX_CONCURRENT`, maxConcurrent, { min: 1, max: 10_000 }),
-  };
+/** SHA-256 of an API key as the clients file's `apiKeySha256` holds it: lower-case hex. */
+export function apiKeyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-export function loadClients(path: string | undefined): ClientConfig[] {
+function fail(problem: string): never {
+  throw new ConfigError('GATEWAY_CLIENTS_FILE', problem);
+}
+
+function readClient(entry: unknown, where: string, knownSources: readonly string[]): ClientConfig {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(`${where} is not an object`);
+  const { name, apiKey, apiKeySha256, roles, sources, rateLimit } = entry as Record<string, unknown>;
+  if (typeof name !== 'string' || name.trim() === '') fail(`${where} needs a non-empty "name"`);
+  const who = `${where} (${name})`;
+  if ((apiKey === undefined) === (apiKeySha256 === undefined)) fail(`${who} needs exactly one of "apiKey" and "apiKeySha256"`);
+  let hash: string;
+  let weakKey = false;
+  if (apiKey !== undefined) {
+    if (typeof apiKey !== 'string' || apiKey.trim() === '' || /\s/.test(apiKey)) fail(`${who} needs a non-empty "apiKey" without spaces`);
+    hash = apiKeyHash(apiKey);
+    weakKey = apiKey.length < 16;
+  } else {
+    if (typeof apiKeySha256 !== 'string' || !SHA256_HEX.test(apiKeySha256)) {
+      fail(`${who} "apiKeySha256" must be the 64 lower-case hex digits of the key's SHA-256 (npm run ops -- clients hash-key)`);
+    }
+    hash = apiKeySha256;
+  }
+  if (!Array.isArray(roles) || roles.some((r) => !ROLES.includes(r as Role))) fail(`${who} "roles" must be a list of ${ROLES.join(', ')}`);
+  const client: ClientConfig = { name, apiKeySha256: hash, roles: [...new Set(roles as Role[])], weakKey };
+  if (sources !== undefined) {
+    if (!Array.isArray(sources) || sources.some((s) => typeof s !== 'string' || !knownSources.includes(s))) {
+      fail(`${who} "sources" must be a list of ${knownSources.join(', ')}`);
+    }
+    client.sources = [...new Set(sources as string[])];
+  }
+  if (rateLimit !== undefined) {
+    const perMinute = (rateLimit as { perMinute?: unknown } | null)?.perMinute;
+    if (typeof rateLimit !== 'object' || rateLimit === null || Object.keys(rateLimit).some((k) => k !== 'perMinute')
+      || typeof perMinute !== 'number' || !Number.isInteger(perMinute) || perMinute < 1 || perMinute > 1_000_000) {
+      fail(`${who} "rateLimit" must be {"perMinute": n}, n a whole number from 1 to 1000000`);
+    }
+    client.rateLimit = { perMinute };
+  }
+  return client;
+}
+
+export function loadClients(path: string | undefined, knownSources: readonly string[] = SOURCES.map((s) => s.name)): ClientConfig[] {
   if (!path) return [];
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new ConfigError('GATEWAY_CLIENTS_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    fail(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError('GATEWAY_CLIENTS_FILE', `${path} is not JSON: ${(e as Error).message}`);
+    fail(`${path} is not JSON: ${(e as Error).message}`);
   }
-  if (!Array.isArray(parsed)) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${path} must hold a JSON array of clients`);
-  const seenKeys = new Set<string>();
+  if (!Array.isArray(parsed)) fail(`${path} must hold a JSON array of clients`);
+  const seen = new Set<string>();
   return parsed.map((entry: unknown, i) => {
-    const where = `${path} entry ${i}`;
-    if (typeof entry !== 'object' || entry === null) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} is not an object`);
-    const { name, apiKey, roles } = entry as Record<string, unknown>;
-    if (typeof name !== 'string' || name.trim() === '') throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} needs a non-empty "name"`);
-    if (typeof apiKey !== 'string' || apiKey.trim() === '' || /\s/.test(apiKey)) {
-      throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) needs a non-empty "apiKey" without spaces`);
-    }
-    if (seenKeys.has(apiKey)) throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) reuses another client's apiKey`);
-    seenKeys.add(apiKey);
-    if (!Array.isArray(roles) || roles.some((r) => !ROLES.includes(r as Role))) {
-      throw new ConfigError('GATEWAY_CLIENTS_FILE', `${where} (${name}) "roles" must be a list of ${ROLES.join(', ')}`);
-    }
-    return { name, apiKey, roles: [...new Set(roles as Role[])] };
+    const client = readClient(entry, `${path} entry ${i}`, knownSources);
+    if (seen.has(client.apiKeySha256)) fail(`${path} entry ${i} (${client.name}) reuses another client's apiKey`);
+    seen.add(client.apiKeySha256);
+    return client;
   });
 }
 
@@ -234,10 +236,9 @@ function httpConfig(env: EnvReader): HttpConfig {
   };
 }
 
-export function loadConfig(source: Env = process.env): Config {
+export function loadConfig(source: Env = process.env, sources: readonly AnySectorSource[] = SOURCES): Config {
   const env = new EnvReader(source);
   const xroadClient = env.string('XROAD_CLIENT', 'VN/GOV/000.00.00.H26/DVC-GATEWAY');
-  const dancuUsername = env.string('DANCU_USERNAME', 'dvc-gateway');
   const queuePrefix = env.string('QUEUE_PREFIX', 'gw');
   // A `{tag}` part makes every key share one Redis Cluster slot, as the Lua commands need there.
   if (queuePrefix.length > 64 || !/^[A-Za-z0-9_.-]*(\{[A-Za-z0-9_.-]+\})?[A-Za-z0-9_.-]*$/.test(queuePrefix) || queuePrefix === '') {
@@ -260,7 +261,7 @@ export function loadConfig(source: Env = process.env): Config {
     },
     queuePrefix,
     logLevel: env.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    clients: loadClients(env.optionalString('GATEWAY_CLIENTS_FILE')),
+    clients: loadClients(env.optionalString('GATEWAY_CLIENTS_FILE'), sources.map((s) => s.name)),
     xroadClient,
     dvcqg: {
       authUrl: env.url('DVCQG_AUTH_URL', 'http://127.0.0.1:7001/dvcqg/login'),
@@ -269,30 +270,9 @@ export function loadConfig(source: Env = process.env): Config {
       password: env.string('DVCQG_PASSWORD', 'dvc-gateway-secret'),
       dstcode: env.string('DVCQG_DSTCODE', 'H26'),
       madonvi: env.string('DVCQG_MADONVI', '000.00.00.H26'),
-      resilience: resilience(env, 'DVCQG', 10_000, 64, DEFAULT_PORTAL_CIRCUIT),
+      resilience: readResilience(env, 'DVCQG', { timeoutMs: 10_000, maxConcurrent: 64, circuit: DEFAULT_PORTAL_CIRCUIT }),
     },
-    dancu: {
-      url: env.url('DANCU_URL', 'http://127.0.0.1:7002/dancu/TraCuuThongTinCongDan'),
-      wsdlPath: env.string('DANCU_WSDL', DEFAULT_WSDL),
-      username: dancuUsername,
-      secret: env.string('DANCU_SECRET', 'dancu-secret'),
-      apiKey: env.string('DANCU_API_KEY', 'dancu-api-key'),
-      maDvc: env.string('DANCU_MA_DVC', 'DVC-H26'),
-      maTichHop: env.string('DANCU_MA_TICH_HOP', 'DVC-GATEWAY'),
-      maDonVi: env.string('DANCU_MA_DON_VI', '000.00.00.H26'),
-      taiKhoan: env.string('DANCU_TAI_KHOAN', dancuUsername),
-      xroadClient,
-      resilience: resilience(env, 'DANCU', 5_000, 32),
-      cacheTtlSeconds: env.int('DANCU_CACHE_TTL_SECONDS', 0, { min: 0, max: 600 }),
-    },
-    dkdn: {
-      url: env.url('DKDN_URL', 'http://127.0.0.1:7003'),
-      clientId: env.string('DKDN_CLIENT_ID', 'dvc-gateway'),
-      clientSecret: env.string('DKDN_CLIENT_SECRET', 'dkdn-secret'),
-      xroadClient,
-      resilience: resilience(env, 'DKDN', 5_000, 64),
-      cacheTtlSeconds: env.int('DKDN_CACHE_TTL_SECONDS', 3_600, { min: 0 }),
-    },
+    sources: Object.fromEntries(sources.map((s) => [s.name, s.configure(env, { xroadClient })])),
     sync: {
       concurrency: env.int('SYNC_CONCURRENCY', 64, { min: 1, max: 1_000 }),
       maxAttempts: env.int('SYNC_MAX_ATTEMPTS', 130, { min: 1 }),

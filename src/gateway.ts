@@ -5,9 +5,16 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { createDvcqgPortal } from '../adapters/dvcqg/index.js';
+import { SOURCES } from '../adapters/sources.js';
+import type { AnySectorSource } from './lookup/source.js';
 import type { Config } from './config.js';
-import { ClientDirectory } from './http/auth.js';
+import { ClientDirectory, authenticateBeforeBody } from './http/auth.js';
+import { SessionStore } from './http/sessions.js';
+import { docsRoutes } from './http/routes/docs.js';
+import { PLANNED_ROUTES } from './http/planned-routes.js';
+import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './http/app.js';
+import { problemFor } from './http/problem.js';
 import { startHttpServer, type HttpServer } from './http/server.js';
 import { dossierRoutes } from './http/routes/dossiers.js';
 import { batchErrors, revisionErrors } from './http/validation.js';
@@ -23,7 +30,7 @@ import { dashboardRoutes } from './http/routes/dashboard.js';
 import { whoamiRoutes } from './http/routes/whoami.js';
 import { healthRoutes } from './http/routes/health.js';
 import { lookupRoutes } from './http/routes/lookups.js';
-import { OpsService } from './ops/service.js';
+import { OpsService, opsConfig } from './ops/service.js';
 import { checkRedisDurability, createRedisConnection } from './redis/connection.js';
 import { createConfirmedWrites } from './redis/durability.js';
 import { SentinelWatch } from './redis/sentinel-watch.js';
@@ -59,12 +66,15 @@ export interface Gateway {
 
 export interface GatewayOptions {
   logger: Logger;
+  /** The sector sources served; adapters/sources.ts by default. */
+  sources?: readonly AnySectorSource[];
   /** Metrics registry; a fresh one by default (tests run several gateways in one process). */
   metrics?: Metrics;
 }
 
 export async function startGateway(config: Config, options: GatewayOptions): Promise<Gateway> {
   const { logger } = options;
+  const sources = options.sources ?? SOURCES;
   const metrics = options.metrics ?? new Metrics();
   // An unknown master name would otherwise make every connection retry forever; stop with the reason instead.
   if (config.redis.sentinel) await checkSentinels(config.redis);
@@ -77,13 +87,14 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   await checkDurabilitySupport(redis, config.redis, logger);
   const confirmedWrites = createConfirmedWrites(config.redis, logger, watch);
 
-  const guards = {
-    dvcqg: new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger }),
-    dancu: new UpstreamGuard('dancu', 'citizen-registry', config.dancu.resilience, { metrics, logger }),
-    dkdn: new UpstreamGuard('dkdn', 'business-registry', config.dkdn.resilience, { metrics, logger }),
-  };
+  const portalGuard = new UpstreamGuard('dvcqg', 'portal', config.dvcqg.resilience, { metrics, logger });
+  // One guard per sector source of the list, each listed by ops from start-up.
+  const sourceGuards = new Map(
+    sources.map((s) => [s.name, new UpstreamGuard(s.name, s.kind, config.sources[s.name]!.resilience, { metrics, logger })] as const),
+  );
+  const guards: Record<string, UpstreamGuard> = { dvcqg: portalGuard, ...Object.fromEntries(sourceGuards) };
   const portalAdapter = createDvcqgPortal({ ...config.dvcqg, timeoutMs: config.dvcqg.resilience.timeoutMs, logger });
-  const portal = guardPortal(portalAdapter, guards.dvcqg);
+  const portal = guardPortal(portalAdapter, portalGuard);
 
   const store = new SyncStore(redis, config.queuePrefix, {
     retentionSeconds: config.sync.stateRetentionDays * 86_400,
@@ -132,7 +143,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
           store: reconcileStore,
           sync: store,
           portal,
-          guard: guards.dvcqg,
+          guard: portalGuard,
           maxConcurrent: config.dvcqg.resilience.maxConcurrent,
           events: new ReconcileEvents(redis, config.queuePrefix),
           checks: metrics.reconcileChecks,
@@ -144,7 +155,17 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         })
       : null;
 
-  const lookups = await createLookups({ config, redis, guards, metrics, logger });
+  const lookups = await createLookups({
+    sources,
+    settings: config.sources,
+    guards: sourceGuards,
+    redis,
+    keyPrefix: config.queuePrefix,
+    audit: config.audit,
+    statusOf: (error) => problemFor(error).problem.status,
+    metrics,
+    logger,
+  });
   const marker = new StoreMarker({
     redis,
     prefix: config.queuePrefix,
@@ -153,30 +174,31 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     holdMs: config.alerts.storeDataLostSeconds * 1000,
   });
   await marker.start();
-  const ops = new OpsService({ config, redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
+  const ops = new OpsService({ config: opsConfig(config), redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
   // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
   if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready, metrics.registry));
 
   // Every process answers health and metrics; only API processes serve /v1 and the dashboard.
-  const directory = new ClientDirectory(config.clients);
+  const directory = new ClientDirectory(config.clients, { redis, keyPrefix: config.queuePrefix });
   const routers = [healthRoutes({ ops, metrics })];
   if (config.role !== 'worker') {
     if (config.clients.length === 0) logger.warn('GATEWAY_CLIENTS_FILE is not set: no client can call /v1');
     for (const c of config.clients) {
-      if (c.apiKey.length < 16) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
+      if (c.weakKey) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
     }
     routers.push(
       dossierRoutes({ directory, sync, validateBatch: (b) => batchErrors(b) }),
-      lookupRoutes({ directory, lookups: lookups.service }),
+      lookupRoutes({ directory, lookups: lookups.service, sources }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
       kpiRoutes({ directory, kpi }),
       historyRoutes({ directory, history: historyStore, store, redis, prefix: config.queuePrefix }),
       reconcileRoutes({ directory, reconcile: reconcileStore, redis, prefix: config.queuePrefix, logger, perMinute: config.history.reconcilePerMinute }),
-      dashboardRoutes({ directory, queue }),
+      dashboardRoutes({ directory, queue, sessions: new SessionStore(redis, config.queuePrefix) }),
+      docsRoutes({ app: () => app, sources, planned: PLANNED_ROUTES, version: packageJson.version }),
     );
   }
-  const app = createApp({ logger, metrics, routers });
+  const app = createApp({ logger, metrics, routers, beforeBody: config.role !== 'worker' ? [authenticateBeforeBody(directory)] : [] });
   const http = await startHttpServer(app, { port: config.port, host: config.host, ...config.http }, { logger, metrics });
   const { server, port } = http;
   logger.info({ port, role: config.role }, 'gateway listening');

@@ -11,9 +11,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDossier } from '../adapters/dvcqg/index.js';
 import { freePort } from '../scripts/free-port.js';
 import type { AlertConfig } from '../src/config.js';
-import { AlertEngine, type Alert } from '../src/ops/alerts.js';
+import { AlertEngine, type Alert, type AlertInputs } from '../src/ops/alerts.js';
 import { Metrics } from '../src/ops/metrics.js';
-import type { OpsService } from '../src/ops/service.js';
 import type { UpstreamStatus } from '../src/resilience/guard.js';
 import { KEYS, api, startTestGateway, waitFor, type TestGateway } from './support/gateway.js';
 
@@ -297,7 +296,7 @@ describe('rules evaluated directly, on a clock of the test', () => {
       upstreams: () => [{ name: 'dvcqg', circuit: world.circuit, openedAt: world.openedAt === null ? null : new Date(world.openedAt).toISOString() }],
       queues: async () => [{ name: 'dossier-sync', waiting: world.backlog, delayed: 0 }],
       deps: { store: { syncLagSeconds: async () => world.lag, deadLetterCount: async () => world.dead } },
-    } as unknown as OpsService;
+    } as unknown as AlertInputs;
     const config: AlertConfig = {
       evaluateIntervalMs: 1_000,
       syncLagSeconds: 60,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, apiKeyHash, loadConfig } from '../src/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gw-config-'));
 function file(name: string, content: string): string {
@@ -40,12 +40,17 @@ describe('configuration', () => {
   it('has the defaults of API.md', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 8080, redis: { url: 'redis://127.0.0.1:6379', commandTimeoutMs: 2_000 }, queuePrefix: 'gw', role: 'all', clients: [], xroadClient: 'VN/GOV/000.00.00.H26/DVC-GATEWAY' });
-    expect([c.dvcqg.resilience.timeoutMs, c.dancu.resilience.timeoutMs, c.dkdn.resilience.timeoutMs]).toEqual([10_000, 5_000, 5_000]);
-    expect(c.dancu.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, openMs: 30_000, halfOpenTrials: 1 });
+    expect(c.redis.markerCheckIntervalMs).toBe(5_000);
+    expect(c.http).toEqual({ keepAliveTimeoutMs: 15_000, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000, maxConnections: 10_000 });
+    expect(c.alerts.storeDataLostSeconds).toBe(600);
+    expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' })).toThrow(/^HTTP_REQUEST_TIMEOUT_MS: must be at least 20000/);
+    expect([c.dvcqg.resilience.timeoutMs, c.sources.dancu!.resilience.timeoutMs, c.sources.dkdn!.resilience.timeoutMs]).toEqual([10_000, 5_000, 5_000]);
+    expect(c.sources.dancu!.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 10, windowMs: 10_000, openMs: 30_000, halfOpenTrials: 1 });
     // The portal's circuit only holds queued deliveries: settings of its own (README, "Dossier sync").
-    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 20, windowMs: 30_000, openMs: 10_000, halfOpenTrials: 10 });
-    expect(c.dancu.taiKhoan).toBe(c.dancu.username);
-    expect(c.dancu.cacheTtlSeconds).toBe(0);
+    expect(c.dvcqg.resilience).toMatchObject({ errorThresholdPercent: 50, volumeThreshold: 40, windowMs: 30_000, openMs: 10_000, halfOpenTrials: 10 });
+    const dancu = c.sources.dancu!.options as { taiKhoan: string; username: string };
+    expect(dancu.taiKhoan).toBe(dancu.username);
+    expect(c.sources.dancu!.cacheTtlSeconds).toBe(0);
   });
 
   it('names the variable and the problem in one line', () => {
@@ -67,7 +72,14 @@ describe('configuration', () => {
 
   it('loads clients and refuses a malformed clients file', () => {
     const ok = file('ok.json', JSON.stringify([{ name: 'ops', apiKey: 'k-ops', roles: ['ops', 'ops'] }]));
-    expect(loadConfig({ GATEWAY_CLIENTS_FILE: ok }).clients).toEqual([{ name: 'ops', apiKey: 'k-ops', roles: ['ops'] }]);
+    expect(loadConfig({ GATEWAY_CLIENTS_FILE: ok }).clients).toEqual([{ name: 'ops', apiKeySha256: apiKeyHash('k-ops'), roles: ['ops'], weakKey: true }]);
+    const hashed = file(
+      'hashed.json',
+      JSON.stringify([{ name: 'tool', apiKeySha256: apiKeyHash('a-long-enough-key-0001'), roles: ['lookup'], sources: ['dkdn'], rateLimit: { perMinute: 30 } }]),
+    );
+    expect(loadConfig({ GATEWAY_CLIENTS_FILE: hashed }).clients).toEqual([
+      { name: 'tool', apiKeySha256: apiKeyHash('a-long-enough-key-0001'), roles: ['lookup'], sources: ['dkdn'], rateLimit: { perMinute: 30 }, weakKey: false },
+    ]);
     for (const [content, rule] of [
       ['{', /not JSON/],
       ['{}', /JSON array/],
@@ -75,6 +87,11 @@ describe('configuration', () => {
       [JSON.stringify([{ name: 'a', apiKey: '', roles: [] }]), /"apiKey"/],
       [JSON.stringify([{ name: 'a', apiKey: 'k', roles: ['admin'] }]), /"roles"/],
       [JSON.stringify([{ name: 'a', apiKey: 'k', roles: [] }, { name: 'b', apiKey: 'k', roles: [] }]), /reuses/],
+      [JSON.stringify([{ name: 'a', apiKey: 'k', apiKeySha256: apiKeyHash('k'), roles: [] }]), /exactly one of/],
+      [JSON.stringify([{ name: 'a', apiKeySha256: 'ABC', roles: [] }]), /64 lower-case hex/],
+      [JSON.stringify([{ name: 'a', apiKey: 'k', roles: ['lookup'], sources: ['nowhere'] }]), /"sources"/],
+      [JSON.stringify([{ name: 'a', apiKey: 'k', roles: ['lookup'], rateLimit: { perMinute: 0 } }]), /"rateLimit"/],
+      [JSON.stringify([{ name: 'a', apiKey: 'k', roles: [] }, { name: 'b', apiKeySha256: apiKeyHash('k'), roles: [] }]), /reuses/],
     ] as const) {
       const e = error({ GATEWAY_CLIENTS_FILE: file('bad.json', content) });
       expect(e.variable).toBe('GATEWAY_CLIENTS_FILE');

@@ -92,11 +92,13 @@ describe.skipIf(skip)('operations dashboard', () => {
 
     await signIn(page, KEYS.ops);
     await page.locator('[data-testid="queue"][data-name="dossier-sync"]').waitFor();
-    for (const name of ['dvcqg', 'dancu', 'dkdn']) {
+    for (const name of ['dvcqg', 'dancu', 'dkdn', 'hotich']) {
       const card = page.locator(`[data-testid="upstream"][data-name="${name}"]`);
       await card.waitFor();
       expect(await card.getAttribute('data-circuit')).toMatch(/^(closed|half-open|open)$/);
     }
+    // Sector sources are labelled from GET /v1/sources, so a source added to the list needs no dashboard change.
+    expect(await page.locator('[data-testid="upstream"][data-name="hotich"] .upstream-name').textContent()).toBe('CSDL hộ tịch điện tử');
     expect(await page.locator('#whoami').textContent()).toContain('ops-staff');
 
     // A lookup that fails (the registry is unreachable) appears in the audit, its subject masked.
@@ -180,7 +182,8 @@ describe.skipIf(skip)('operations dashboard', () => {
 
     // Without the cookie, bull-board refuses.
     expect((await api(t.url, 'GET', '/ops/queues/api/queues')).status).toBe(401);
-    expect((await api(t.url, 'GET', '/ops/queues/api/queues', { headers: { cookie: 'gw_ops_key=key-sync-0123456789' } })).status).toBe(403);
+    // A cookie holding a key rather than a session id opens nothing.
+    expect((await api(t.url, 'GET', '/ops/queues/api/queues', { headers: { cookie: `gw_ops_session=${KEYS.ops}` } })).status).toBe(401);
   });
 });
 

@@ -162,6 +162,18 @@ describe('indicators', () => {
     expect((await api(t.url, 'GET', '/v1/kpi/catalog', { key: KEYS.kpi })).body.counts.procedures).toBe(2);
   });
 
+  it('changes nothing when the same events are copied again (a drainer that died before XDEL)', async () => {
+    const before = (await api(t.url, 'GET', `/v1/kpi/units${Q}`, { key: KEYS.kpi })).body;
+    const { redis, cleanup } = testRedis(`${t.prefix}-none`);
+    for (const rev of novemberRevisions()) await pushAccepted(redis, t.prefix, rev);
+    for (const [m, r] of NOVEMBER_DELIVERED) await pushDelivered(redis, t.prefix, m, r);
+    await waitFor('the outbox drained', async () => (await redis.xlen(outboxKey(t.prefix))) === 0);
+    await cleanup();
+    const after = (await api(t.url, 'GET', `/v1/kpi/units${Q}`, { key: KEYS.kpi })).body;
+    expect(after.units).toEqual(before.units);
+    expect(after.total).toEqual(before.total);
+  });
+
   it('stores no personal data (the database dumped and searched)', () => {
     const dump = execFileSync('pg_dump', ['--data-only', '--no-owner', db.url], { maxBuffer: 64 << 20 }).toString('utf8');
     expect(dump).toContain(`${U1}-261101-0001`);

@@ -202,6 +202,15 @@ describe('fields the gateway does not know', () => {
   });
 });
 
+describe('a stored step', () => {
+  it('reaches the portal with every field it was sent with', async () => {
+    const item = { ...sampleProgress(M, '20261129080000', 3), YKienXuLy: 'Đồng ý', SoThuTu: 7 };
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [item] });
+    expect(await round()).toEqual({ kind: 'done' });
+    expect(portal.progress(M)).toEqual([item]);
+  });
+});
+
 describe('a full bulkhead', () => {
   it('makes only this dossier step back, without an attempt or an error', async () => {
     await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] });

@@ -11,6 +11,7 @@ import { classifyAnswer, toCitizenRecord } from './mapping.js';
 import { startDancuSimulator, type DancuSimulator } from './simulator.js';
 import { createRandom, pickFault, NO_FAULTS } from './simulator-faults.js';
 import { isXmlObject, readEnvelope, type XmlObject } from './xml.js';
+import { withCharacterReferences } from './simulator-protocol.js';
 
 const PURPOSE = { officerId: 'canbo.h26.0042', dossierCode: '000.00.01.H26-261129-0001' };
 const CREDENTIALS = { username: 'dvc-gateway', secret: 'dancu-secret', apiKey: 'dancu-api-key' };
@@ -246,12 +247,16 @@ describe('what the upstream receives', () => {
 });
 
 describe('failures', () => {
-  it('turns a SOAP Fault into UpstreamBadResponse carrying faultcode and faultstring', async () => {
+  it('turns a SOAP Fault into UpstreamBadResponse carrying its faultcode, never its faultstring', async () => {
     sim.setFaults({ faultRate: 1 });
     const error = await rejectionOf(registry.findCitizen(fixture('001099012345').query, PURPOSE));
     expect(error).toBeInstanceOf(UpstreamBadResponse);
     expect((error as UpstreamBadResponse).details).toEqual({ upstream: 'dancu', upstreamCode: 'soap:Server' });
-    expect(error.message).toContain('Lỗi hệ thống');
+    expect(error.message).toBe('dancu: SOAP Fault soap:Server');
+    sim.setFaults({ faultRate: 0, personalFaultRate: 1 });
+    const personal = await rejectionOf(registry.findCitizen(fixture('001099012345').query, PURPOSE));
+    expect(personal).toBeInstanceOf(UpstreamBadResponse);
+    expect(JSON.stringify({ m: personal.message, d: (personal as UpstreamBadResponse).details })).not.toMatch(/001099012345|Nguy/);
   });
 
   it.each([
@@ -263,7 +268,7 @@ describe('failures', () => {
     const error = await rejectionOf(wrong.findCitizen(fixture('001099012345').query, PURPOSE));
     expect(error).toBeInstanceOf(UpstreamBadResponse);
     expect((error as UpstreamBadResponse).details.upstreamCode).toBe('soap:Client');
-    expect(error.message).toContain('Xác thực không hợp lệ');
+    expect(error.message).toBe('dancu: SOAP Fault soap:Client');
     expect(sim.requests()[0]).toMatchObject({ outcome: 'auth_failed', credentialProblem: problem });
   });
 
@@ -513,5 +518,17 @@ describe('simulator', () => {
     await own.close();
     expect(performance.now() - started).toBeLessThan(500);
     expect(await pending).toBeInstanceOf(Error);
+  });
+});
+
+describe('hostile answers', () => {
+  it('the simulator writes character references when asked, and the reader decodes them, markup characters kept as text', () => {
+    expect(withCharacterReferences('<a>Nguyễn ễ</a>')).toBe('<a>Nguy&#7877;n &#x1EC5;</a>');
+    const reading = readEnvelope(
+      `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><X><T>Nguy&#7877;n &#x1EC5; &#60;b&#62; &amp;#7877; <![CDATA[&#7877;]]></T></X></soap:Body></soap:Envelope>`,
+    );
+    expect(reading.ok && (reading.body.X as XmlObject).T).toBe('Nguyễn ễ <b> &#7877;&#7877;');
+    expect(readEnvelope('<soap:Envelope><soap:Body>&#0;</soap:Body></soap:Envelope>')).toMatchObject({ ok: false });
+    expect(readEnvelope('<!ENTITY x "y"><soap:Envelope/>')).toMatchObject({ ok: false });
   });
 });

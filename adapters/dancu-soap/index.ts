@@ -92,3 +92,5 @@ function birthDateElement(birthDate: string): LookupBody['NgayThangNamSinh'] {
   if (/^\d{4}$/.test(birthDate)) return { Nam: birthDate };
   throw new ValidationFailed('invalid_query', 'ngaySinh must be yyyyMMdd or yyyy', [{ path: 'ngaySinh', message: 'must be yyyyMMdd or yyyy' }]);
 }
+
+export { startDancuSimulator, type DancuFaults, type DancuSimulator, type DancuSimulatorOptions } from './simulator.js';

@@ -128,15 +128,17 @@ const FAILURE_TABLE: { [K in CallFailure['kind']]: (f: FailureOf<K>, o: ErrorOpt
   connection: (f, o) => new UpstreamUnavailable(`dancu: connection failed (${f.code})`, { upstream: UPSTREAM, reason: 'connection' }, o),
   rate_limited: (f, o) => new UpstreamUnavailable(`dancu: HTTP ${f.status}, rate limited`, { upstream: UPSTREAM, reason: 'rate_limited' }, o),
   server_error: (f, o) => new UpstreamUnavailable(`dancu: HTTP ${f.status}`, { upstream: UPSTREAM, reason: 'http_5xx' }, o),
+  // The faultstring is the upstream's own words, which may name the citizen: it is never repeated.
   soap_fault: (f, o) =>
-    new UpstreamBadResponse(
-      `dancu: SOAP Fault ${f.fault.faultcode ?? '(no faultcode)'}: ${f.fault.faultstring ?? '(no faultstring)'}`,
-      { upstream: UPSTREAM, upstreamCode: f.fault.faultcode },
-      o,
-    ),
+    new UpstreamBadResponse(`dancu: SOAP Fault ${plainCode(f.fault.faultcode) ?? '(no plain faultcode)'}`, { upstream: UPSTREAM, upstreamCode: plainCode(f.fault.faultcode) }, o),
   unexpected_status: (f, o) => new UpstreamBadResponse(`dancu: unexpected HTTP ${f.status}`, { upstream: UPSTREAM, upstreamCode: `http_${f.status}` }, o),
   malformed: (f, o) => new UpstreamBadResponse(`dancu: malformed answer${f.status ? ` (HTTP ${f.status})` : ''}: ${f.problem}`, { upstream: UPSTREAM, upstreamCode: null }, o),
 };
+
+/** A faultcode is a qualified name (`soap:Server`); anything else an upstream put there is not repeated. */
+function plainCode(code: string | null): string | null {
+  return code !== null && /^[A-Za-z_][\w.-]{0,63}(:[A-Za-z_][\w.-]{0,63})?$/.test(code) ? code : null;
+}
 
 export function failure(f: CallFailure, cause?: unknown): UpstreamError {
   const make = FAILURE_TABLE[f.kind] as (f: CallFailure, o: ErrorOptions) => UpstreamError;

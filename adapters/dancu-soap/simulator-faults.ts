@@ -22,6 +22,16 @@ export interface DancuFaults {
   latencyMs: number;
   /** Every SOAP call's connection is dropped at once, as if the upstream were unreachable. Default false. */
   down: boolean;
+  /** Share answered 200 with an envelope of `hugeBytes` (a hostile or broken upstream). Default 0. */
+  hugeRate: number;
+  /** Size of those answers, bytes. Default 3 MiB. */
+  hugeBytes: number;
+  /** Share answered with a SOAP Fault whose faultstring names the citizen asked for and their ID number. Default 0. */
+  personalFaultRate: number;
+  /** Share answered with a DTD declaring an external entity (XXE) that the answer uses. Default 0. */
+  dtdRate: number;
+  /** Answers write every non-ASCII character as a numeric character reference (`&#7877;`, `&#x1EC5;`). Default false. */
+  characterReferences: boolean;
 }
 
 export const NO_FAULTS: Readonly<DancuFaults> = {
@@ -34,9 +44,14 @@ export const NO_FAULTS: Readonly<DancuFaults> = {
   resetRate: 0,
   latencyMs: 0,
   down: false,
+  hugeRate: 0,
+  hugeBytes: 3 * 1024 * 1024,
+  personalFaultRate: 0,
+  dtdRate: 0,
+  characterReferences: false,
 };
 
-export type InjectedFault = 'reset' | 'hang' | 'error' | 'rate_limit' | 'fault' | 'malformed';
+export type InjectedFault = 'reset' | 'hang' | 'error' | 'rate_limit' | 'fault' | 'malformed' | 'huge' | 'personal_fault' | 'dtd';
 
 const RATES: ReadonlyArray<[keyof DancuFaults, InjectedFault]> = [
   ['resetRate', 'reset'],
@@ -45,6 +60,9 @@ const RATES: ReadonlyArray<[keyof DancuFaults, InjectedFault]> = [
   ['rateLimitRate', 'rate_limit'],
   ['faultRate', 'fault'],
   ['malformedRate', 'malformed'],
+  ['hugeRate', 'huge'],
+  ['personalFaultRate', 'personal_fault'],
+  ['dtdRate', 'dtd'],
 ];
 
 /** The fault a draw in [0, 1) falls on, or null for a normal answer. */
@@ -71,6 +89,8 @@ export function checkFaults(faults: DancuFaults): DancuFaults {
   if (!Number.isInteger(faults.errorStatus) || faults.errorStatus < 500 || faults.errorStatus > 599) throw new Error('errorStatus must be 500-599');
   if (typeof faults.latencyMs !== 'number' || !(faults.latencyMs >= 0 && faults.latencyMs <= 600_000)) throw new Error('latencyMs must be 0-600000');
   if (typeof faults.down !== 'boolean') throw new Error('down must be true or false');
+  if (typeof faults.characterReferences !== 'boolean') throw new Error('characterReferences must be true or false');
+  if (!Number.isInteger(faults.hugeBytes) || faults.hugeBytes < 1 || faults.hugeBytes > 64 * 1024 * 1024) throw new Error('hugeBytes must be 1 to 67108864');
   return { ...faults };
 }
 

@@ -108,6 +108,27 @@ export function answerXml(citizens: readonly CongDanXml[]): string {
   return `${ENVELOPE_OPEN}<dan:${OPERATION}Response>${collection}</dan:${OPERATION}Response>${ENVELOPE_CLOSE}`;
 }
 
+/** A well-formed answer of about `bytes`, padded with comments: too big, not broken. */
+export function hugeAnswerXml(bytes: number): string {
+  const pad = `<!--${'x'.repeat(1017)}-->`;
+  return `${ENVELOPE_OPEN}<dan:${OPERATION}Response>${pad.repeat(Math.max(1, Math.ceil(bytes / pad.length)))}<dan:CongdanCollection/></dan:${OPERATION}Response>${ENVELOPE_CLOSE}`;
+}
+
+/** An answer with a DTD declaring an external entity that the answer uses (XXE). */
+export function dtdAnswerXml(): string {
+  const doctype = '<?xml version="1.0"?><!DOCTYPE soap:Envelope [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>';
+  return `${doctype}${ENVELOPE_OPEN.replace(/^<\?xml[^>]*\?>/, '')}<dan:${OPERATION}Response><dan:CongdanCollection><dan:CongDan><dan:SoDinhDanh>&xxe;</dan:SoDinhDanh></dan:CongDan></dan:CongdanCollection></dan:${OPERATION}Response>${ENVELOPE_CLOSE}`;
+}
+
+/** Every non-ASCII character as a numeric character reference, decimal and hexadecimal in turn. */
+export function withCharacterReferences(xml: string): string {
+  let n = 0;
+  return xml.replace(/[^\x00-\x7F]/gu, (c) => {
+    const code = c.codePointAt(0)!;
+    return n++ % 2 === 0 ? `&#${code};` : `&#x${code.toString(16).toUpperCase()};`;
+  });
+}
+
 export function faultXml(faultcode: string, faultstring: string): string {
   return `${ENVELOPE_OPEN}<soap:Fault><faultcode>${escapeXml(faultcode)}</faultcode><faultstring>${escapeXml(faultstring)}</faultstring></soap:Fault>${ENVELOPE_CLOSE}`;
 }

@@ -3,16 +3,20 @@
  * injection and a readback of what it received. Hand-written on node:http so that every answer,
  * Faults and broken ones included, is exactly what a test asks for.
  *
- * Control over HTTP, beside the SOAP endpoint: `GET /_sim/state`, `POST /_sim/faults` (JSON, a partial
- * DancuFaults), `POST /_sim/reset`.
+ * Control over HTTP, beside the SOAP endpoint: the shared control plane (../shared/sim-control.ts),
+ * `POST /_sim/faults` taking a partial DancuFaults.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleControl, isControlPath, type SimControl } from '../shared/sim-control.js';
 import { DANCU_WSDL_PATH, FIXTURE_CITIZENS, type CongDanXml } from './fixtures/index.js';
 import { NO_FAULTS, checkFaults, createRandom, pickFault, type DancuFaults } from './simulator-faults.js';
 import {
   answerXml,
+  dtdAnswerXml,
+  hugeAnswerXml,
+  withCharacterReferences,
   bodyProblem,
   credentialProblem,
   faultXml,
@@ -59,6 +63,9 @@ export type DancuCallOutcome =
   | 'error'
   | 'rate_limited'
   | 'malformed'
+  | 'huge'
+  | 'personal_fault'
+  | 'dtd'
   | 'hang'
   | 'reset'
   | 'down';
@@ -178,6 +185,17 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
         const whole = answerXml(citizens.slice(0, 1));
         return sendXml(res, 200, whole.slice(0, Math.floor(whole.length / 2)));
       }
+      case 'huge':
+        call.outcome = 'huge';
+        return sendXml(res, 200, hugeAnswerXml(faults.hugeBytes));
+      case 'personal_fault': {
+        call.outcome = 'personal_fault';
+        const who = reading.ok ? `${reading.body.HoVaTen ?? ''}, số định danh ${reading.body.SoDinhDanh ?? ''}` : 'công dân';
+        return sendXml(res, 500, faultXml('soap:Server', `Không xử lý được yêu cầu tra cứu của ${who}`));
+      }
+      case 'dtd':
+        call.outcome = 'dtd';
+        return sendXml(res, 200, dtdAnswerXml());
     }
     const problem = credentialProblem(header, credentials, Date.now());
     if (problem !== null) {
@@ -200,31 +218,27 @@ export async function startDancuSimulator(options: DancuSimulatorOptions = {}): 
     if (seenRequestIds.size > MAX_REMEMBERED_IDS) seenRequestIds.delete(seenRequestIds.values().next().value!);
     const found = citizens.filter((c) => matches(c, reading.body));
     call.outcome = found.length > 0 ? 'found' : 'not_found';
-    sendXml(res, 200, answerXml(found));
+    const xml = answerXml(found);
+    sendXml(res, 200, faults.characterReferences ? withCharacterReferences(xml) : xml);
   };
 
-  const handleControl = (req: http.IncomingMessage, res: http.ServerResponse, route: string, text: string) => {
-    if (req.method === 'GET' && route === '/_sim/state') return sendJson(res, 200, state());
-    if (req.method === 'POST' && route === '/_sim/reset') {
+  const control: SimControl = {
+    state,
+    setFaults: (update) => {
+      faults = checkFaults({ ...faults, ...(update as Partial<DancuFaults>) });
+      return state();
+    },
+    reset: () => {
       reset();
-      return sendJson(res, 200, state());
-    }
-    if (req.method === 'POST' && route === '/_sim/faults') {
-      try {
-        faults = checkFaults({ ...faults, ...(JSON.parse(text || '{}') as Partial<DancuFaults>) });
-      } catch (error) {
-        return sendJson(res, 400, { error: (error as Error).message });
-      }
-      return sendJson(res, 200, state());
-    }
-    sendJson(res, 404, { error: `no ${req.method} ${route}` });
+      return state();
+    },
   };
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
     readBody(req, MAX_REQUEST_BYTES).then(
       (text) => {
-        if (url.pathname.startsWith('/_sim/')) return handleControl(req, res, url.pathname, text);
+        if (isControlPath(url.pathname)) return handleControl(req, res, url.pathname, control, text);
         if (url.pathname !== path) return send(res, 404, 'text/plain; charset=utf-8', 'Not Found');
         if (req.method === 'GET' && [...url.searchParams.keys()].some((k) => k.toLowerCase() === 'wsdl')) {
           return send(res, 200, 'text/xml; charset=utf-8', wsdl);
@@ -314,8 +328,4 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
 
 function sendXml(res: http.ServerResponse, status: number, xml: string): void {
   send(res, status, 'text/xml; charset=utf-8', xml);
-}
-
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json', JSON.stringify(value));
 }

@@ -49,13 +49,51 @@ export function textOf(node: XmlNode | undefined): string | null {
   return null;
 }
 
+/** The five characters that must stay escaped when a reference to them is decoded. */
+const MARKUP: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** A character XML 1.0 allows (Char production): no NUL, no lone surrogates, nothing past U+10FFFF. */
+function isXmlChar(code: number): boolean {
+  return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
+}
+
+/**
+ * Numeric character references (`&#7877;`, `&#x1EC5;`) decoded in the text, outside CDATA sections,
+ * which the parser leaves as they are; a decoded markup character stays escaped, so `&#60;` is text.
+ * Null when a reference names no XML character.
+ */
+export function decodeCharacterReferences(xml: string): string | null {
+  if (!xml.includes('&#')) return xml;
+  let bad = false;
+  const decoded = xml
+    .split(/(<!\[CDATA\[[\s\S]*?\]\]>)/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part.replace(/&#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}));/g, (_m, hex: string | undefined, dec: string | undefined) => {
+            const code = hex !== undefined ? parseInt(hex, 16) : Number(dec);
+            if (!isXmlChar(code)) {
+              bad = true;
+              return '';
+            }
+            const c = String.fromCodePoint(code);
+            return MARKUP[c] ?? c;
+          }),
+    )
+    .join('');
+  return bad ? null : decoded;
+}
+
 /** Envelope/Body of a SOAP message, with its Fault when the Body holds one. */
 export function readEnvelope(xml: string): EnvelopeReading {
-  // SOAP 1.1 forbids a DTD; refusing one also shuts out entity-expansion attacks.
+  // SOAP 1.1 forbids a DTD; refusing one (and any entity declaration) shuts out entity expansion and external entities.
   if (/<!DOCTYPE/i.test(xml)) return { ok: false, problem: 'the message contains a DTD' };
+  if (/<!ENTITY/i.test(xml)) return { ok: false, problem: 'the message declares an entity' };
+  const text = decodeCharacterReferences(xml);
+  if (text === null) return { ok: false, problem: 'a character reference names no XML character' };
   let doc: unknown;
   try {
-    doc = parser.parse(xml, true);
+    doc = parser.parse(text, true);
   } catch (error) {
     return { ok: false, problem: `not well-formed XML (${(error as Error).message.split('\n')[0]})` };
   }

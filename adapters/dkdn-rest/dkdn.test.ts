@@ -30,6 +30,15 @@ function lookups() {
   return sim.requests().filter((r) => r.path === LOOKUP);
 }
 
+function lookupOutcomeError(answer: { status: number; body: string; retryAfter: string | undefined }): Error {
+  try {
+    lookupOutcome(answer, '0100233488');
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the answer to be a failure');
+}
+
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
     (value) => {
@@ -262,11 +271,14 @@ describe('failures', () => {
     expect(await failure(registry().findBusiness('0100233488', PURPOSE))).toBeInstanceOf(UpstreamBadResponse);
   });
 
-  it("another 4xx is upstream_rejected with the registry's error and description", async () => {
+  it("another 4xx is upstream_rejected with the registry's error code, never its description", async () => {
     const error = await failure(registry().findBusiness('', PURPOSE));
     expect(error).toBeInstanceOf(UpstreamRejected);
-    expect((error as UpstreamRejected).details).toMatchObject({ upstreamCode: 'invalid_request', upstreamMessage: 'msdn is required' });
-    expect((error as Error).message).toBe('msdn is required');
+    expect((error as UpstreamRejected).details).toMatchObject({ upstreamCode: 'invalid_request', upstreamMessage: null });
+    expect((error as Error).message).toBe('dkdn: HTTP 400 from chiTietDoanhNghiep (invalid_request): the registry refused the lookup');
+    const personal = lookupOutcomeError({ status: 400, body: '{"error": "Nguyễn Văn An 001099012345", "error_description": "Nguyễn Văn An, CCCD 001099012345"}', retryAfter: undefined });
+    expect(personal.message).not.toMatch(/Nguy|001099012345/);
+    expect((personal as UpstreamRejected).details.upstreamCode).toBeNull();
   });
 });
 

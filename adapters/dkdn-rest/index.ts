@@ -18,7 +18,7 @@ export interface DkdnOptions {
   xroadClient: string;
   /**
    * The most one lookup may take, token requests and the repeat after a 401 included, before it is
-   * aborted and fails with UpstreamTimeout; each HTTP request also gets it as axios's timeout.
+   * aborted and fails with UpstreamTimeout; each HTTP request is bounded by it too.
    * Default 5000 (`DKDN_TIMEOUT_MS`).
    */
   timeoutMs?: number;
@@ -49,3 +49,5 @@ export function createDkdnBusinessRegistry(options: DkdnOptions): DkdnBusinessRe
   };
 }
 
+
+export { startDkdnSimulator, type DkdnFaultUpdate, type DkdnFaults, type DkdnSimulator, type DkdnSimulatorOptions } from './simulator.js';

@@ -4,13 +4,23 @@
  * fail → one of the core's errors. Whatever the public record does not fix is marked **assumed**
  * and kept in the tables below, so it can be corrected against the official spec in one place.
  */
-import { UpstreamBadResponse, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable, type UpstreamError } from '../../src/domain/errors.js';
+import type { UpstreamError } from '../../src/domain/errors.js';
 import type { BusinessRecord } from '../../src/domain/records.js';
+import {
+  readOrBadResponse,
+  tokenOutcome as ngspTokenOutcome,
+  toUpstreamError as ngspError,
+  UnexpectedAnswer,
+  type Failure,
+  type IssuedToken,
+  type NgspUpstream,
+  type WireAnswer,
+} from '../shared/ngsp/errors.js';
+
+export { retryAfterSeconds, type Failure, type WireAnswer } from '../shared/ngsp/errors.js';
 
 export const UPSTREAM = 'dkdn';
-
-/** Lifetime of a token whose answer has no `expires_in` (UPSTREAMS.md §3). */
-const DEFAULT_TOKEN_LIFETIME_S = 300;
+export const DKDN: NgspUpstream = { upstream: UPSTREAM, operation: 'chiTietDoanhNghiep', settings: 'DKDN_URL, DKDN_CLIENT_ID and DKDN_CLIENT_SECRET' };
 
 // ---------------------------------------------------------------------------------------------
 // Wire shapes, field names as the registry spells them (UPSTREAMS.md §3). Fixtures and the
@@ -109,11 +119,6 @@ function hasCodeNumber(value: unknown): boolean {
     if (typeof item === 'number' ? key in CODE_DIGITS : hasCodeNumber(item)) return true;
   }
   return false;
-}
-
-/** The answer broke the protocol; becomes UpstreamBadResponse. */
-class UnexpectedAnswer extends Error {
-  override readonly name = 'UnexpectedAnswer';
 }
 
 type Fields = Record<string, unknown>;
@@ -234,25 +239,8 @@ function entries(body: string): unknown[] {
   return parsed.GetEntCert;
 }
 
-/** Runs a reader; an UnexpectedAnswer becomes UpstreamBadResponse. */
-function readOrBadResponse<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof UnexpectedAnswer) throw toUpstreamError({ kind: 'malformed', reason: error.message });
-    throw error;
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Answers → outcome or error.
-
-/** An HTTP answer as the client saw it; the body is kept as text so malformed JSON is caught. */
-export interface WireAnswer {
-  status: number;
-  body: string;
-  retryAfter: string | undefined;
-}
 
 /**
  * Reads the answer to `chiTietDoanhNghiep`: a record, or null for an unknown code (`GetEntCert`
@@ -261,13 +249,13 @@ export interface WireAnswer {
  */
 export function lookupOutcome(answer: WireAnswer, requestedCode: string, now: Date = new Date()): BusinessRecord | null {
   if (answer.status === 200) {
-    return readOrBadResponse(() => {
+    return readOrBadResponse(DKDN, () => {
       const found = entries(answer.body);
       return found.length === 0 ? null : toBusinessRecord(found[0], requestedCode, now);
     });
   }
   if (answer.status === 404 && isEmptyAnswer(answer.body)) return null;
-  throw toUpstreamError({ kind: 'http', phase: 'lookup', ...answer });
+  throw ngspError(DKDN, { kind: 'http', phase: 'lookup', ...answer });
 }
 
 function isEmptyAnswer(body: string): boolean {
@@ -278,156 +266,14 @@ function isEmptyAnswer(body: string): boolean {
   }
 }
 
-export interface IssuedToken {
-  accessToken: string;
-  lifetimeMs: number;
-}
-
 /** Reads the answer of `POST /token`. Throws the core's errors. */
 export function tokenOutcome(answer: WireAnswer): IssuedToken {
-  if (answer.status !== 200) throw toUpstreamError({ kind: 'http', phase: 'token', ...answer });
-  return readOrBadResponse(() => {
-    let parsed: unknown;
-    try {
-      parsed = parseJson(answer.body);
-    } catch {
-      throw new UnexpectedAnswer('the token answer is not JSON');
-    }
-    if (!isFields(parsed)) throw new UnexpectedAnswer('the token answer is not an object');
-    const accessToken = parsed.access_token;
-    if (typeof accessToken !== 'string' || accessToken === '') throw new UnexpectedAnswer('the token answer has no access_token');
-    const type = parsed.token_type;
-    if (type !== undefined && type !== null && (typeof type !== 'string' || type.toLowerCase() !== 'bearer')) {
-      throw new UnexpectedAnswer('the token answer is not a Bearer token');
-    }
-    return { accessToken, lifetimeMs: lifetimeSeconds(parsed.expires_in) * 1000 };
-  });
-}
-
-/** `expires_in`: absent means DEFAULT_TOKEN_LIFETIME_S; some servers send it as a digit string. */
-function lifetimeSeconds(value: unknown): number {
-  if (value === undefined || value === null) return DEFAULT_TOKEN_LIFETIME_S;
-  const seconds = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  if (!Number.isFinite(seconds) || seconds < 0) throw new UnexpectedAnswer('the token answer has an invalid expires_in');
-  return seconds;
+  return ngspTokenOutcome(DKDN, answer);
 }
 
 // ---------------------------------------------------------------------------------------------
-// Failures → the core's errors: the one table.
-
-/** Everything that can go wrong with one call, as the client observed it. */
-export type Failure =
-  /** The lookup's own deadline (`timeoutMs`) passed. */
-  | { kind: 'deadline'; timeoutMs: number }
-  /** The caller's signal aborted the call (the guard's timeout, a shutdown). */
-  | { kind: 'aborted'; timeoutMs: number }
-  /** No HTTP answer: refused, reset, DNS, TLS, axios's per-request timeout. `code` is Node's or axios's. */
-  | { kind: 'transport'; code: string | undefined; message: string; timeoutMs: number; cause: unknown }
-  | ({ kind: 'http'; phase: 'token' | 'lookup' } & WireAnswer)
-  | { kind: 'malformed'; reason: string };
-
-type FailureClass = 'timeout' | 'connection' | 'http_5xx' | 'rate_limited' | 'credentials' | 'token_refused' | 'rejected' | 'malformed';
-
-/** axios reports its own timeout as ECONNABORTED (or ETIMEDOUT with clarifyTimeoutError). */
-const TIMEOUT_CODES: ReadonlySet<string> = new Set(['ECONNABORTED', 'ETIMEDOUT']);
-
-function classify(f: Failure): FailureClass {
-  switch (f.kind) {
-    case 'deadline':
-    case 'aborted':
-      return 'timeout';
-    case 'transport':
-      if (f.code !== undefined && TIMEOUT_CODES.has(f.code)) return 'timeout';
-      // axios: a body over maxContentLength, or one it could not decode.
-      return f.code === 'ERR_BAD_RESPONSE' ? 'malformed' : 'connection';
-    case 'malformed':
-      return 'malformed';
-    case 'http':
-      if (f.status === 429) return 'rate_limited';
-      if (f.status >= 500) return 'http_5xx';
-      if (f.status >= 400 && f.phase === 'token') return 'credentials';
-      if (f.status === 401) return 'token_refused';
-      if (f.status >= 400) return 'rejected';
-      return 'malformed';
-  }
-}
-
-/** `{error, error_description}` of an error body, when it has them. */
-function oauthError(body: string): { error: string | null; description: string | null } {
-  try {
-    const parsed = parseJson(body);
-    if (isFields(parsed)) {
-      const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
-      return { error: str(parsed.error), description: str(parsed.error_description) };
-    }
-  } catch {
-    // An error page that is not JSON (a proxy's HTML) carries no code.
-  }
-  return { error: null, description: null };
-}
-
-/** Retry-After as seconds (RFC 9110: delay-seconds or an HTTP-date); undefined when absent or unreadable. */
-export function retryAfterSeconds(value: string | undefined, now = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(value)) return Number(value);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
-}
-
-function describe(f: Failure): string {
-  switch (f.kind) {
-    case 'deadline':
-      return `no answer within ${f.timeoutMs} ms`;
-    case 'aborted':
-      return 'the call was aborted by its caller';
-    case 'transport':
-      return `${f.code ?? 'connection error'}: ${f.message}`;
-    case 'malformed':
-      return `malformed answer: ${f.reason}`;
-    case 'http': {
-      const { error, description } = oauthError(f.body);
-      const said = [error, description].filter((s) => s !== null).join(': ');
-      return `HTTP ${f.status} from ${f.phase === 'token' ? 'the token endpoint' : 'chiTietDoanhNghiep'}${said ? ` (${said})` : ''}`;
-    }
-  }
-}
-
-const timeoutOf = (f: Failure) => ('timeoutMs' in f ? f.timeoutMs : 0);
-const causeOf = (f: Failure) => (f.kind === 'transport' ? { cause: f.cause } : undefined);
-
-/**
- * The table. Bad client credentials (any 4xx from the token endpoint) and a lookup that refuses a
- * freshly issued token are our configuration problem, not the officer's and not a payload the
- * registry refused: they answer 503 upstream_unavailable (reason `credentials`) with a message
- * naming the settings to check, and count as failures so the circuit and ops see them.
- */
-const ERRORS: Readonly<Record<FailureClass, (f: Failure) => UpstreamError>> = {
-  timeout: (f) => new UpstreamTimeout(`${UPSTREAM}: ${describe(f)}`, { upstream: UPSTREAM, timeoutMs: timeoutOf(f) }, causeOf(f)),
-  connection: (f) => new UpstreamUnavailable(`${UPSTREAM}: ${describe(f)}`, { upstream: UPSTREAM, reason: 'connection' }, causeOf(f)),
-  http_5xx: (f) => new UpstreamUnavailable(`${UPSTREAM}: ${describe(f)}`, { upstream: UPSTREAM, reason: 'http_5xx', ...retryAfter(f) }),
-  rate_limited: (f) => new UpstreamUnavailable(`${UPSTREAM}: ${describe(f)}`, { upstream: UPSTREAM, reason: 'rate_limited', ...retryAfter(f) }),
-  credentials: (f) =>
-    new UpstreamUnavailable(`${UPSTREAM}: ${describe(f)}; check DKDN_URL, DKDN_CLIENT_ID and DKDN_CLIENT_SECRET`, {
-      upstream: UPSTREAM,
-      reason: 'credentials',
-    }),
-  token_refused: (f) =>
-    new UpstreamUnavailable(`${UPSTREAM}: ${describe(f)} with a freshly issued token; check that the client may call this service`, {
-      upstream: UPSTREAM,
-      reason: 'credentials',
-    }),
-  rejected: (f) => {
-    const { error, description } = f.kind === 'http' ? oauthError(f.body) : { error: null, description: null };
-    return new UpstreamRejected(description ?? `${UPSTREAM}: ${describe(f)}`, { upstream: UPSTREAM, upstreamCode: error, upstreamMessage: description });
-  },
-  malformed: (f) => new UpstreamBadResponse(`${UPSTREAM}: ${describe(f)}`, { upstream: UPSTREAM }, causeOf(f)),
-};
-
-function retryAfter(f: Failure): { retryAfterSeconds?: number } {
-  const seconds = f.kind === 'http' ? retryAfterSeconds(f.retryAfter) : undefined;
-  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
-}
+// Failures → the core's errors: the table shared by the registries behind NGSP.
 
 export function toUpstreamError(failure: Failure): UpstreamError {
-  return ERRORS[classify(failure)](failure);
+  return ngspError(DKDN, failure);
 }

@@ -1,343 +1,54 @@
 /**
- * A stand-in for the business registry behind NGSP: a real HTTP server speaking the protocol of
- * shared/UPSTREAMS.md §3 (OAuth2 client credentials, `chiTietDoanhNghiep`), with fault injection
- * and a record of what it received. Built on node:http, not express: benchmarks drive thousands of
- * lookups through it, and hung or reset connections need the raw socket anyway.
- *
- * Control endpoints (no credentials; never faulted, never recorded):
- *   GET  /_sim/state          faults, counts, the last requests
- *   POST /_sim/faults         body: a DkdnFaultUpdate → the faults now in force (400 when invalid)
- *   POST /_sim/reset          as `reset()`
- *   POST /_sim/revoke-tokens  as `revokeTokens()`
+ * A stand-in for the business registry behind NGSP: the shared NGSP registry simulator
+ * (../shared/ngsp/simulator.ts) speaking shared/UPSTREAMS.md §3 (`chiTietDoanhNghiep?msdn=`), holding
+ * the fixture businesses, with fault injection, readback, and the shared `/_sim/` control plane.
  */
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { checkEnterpriseCode } from '../../src/domain/identifiers.js';
+import { startNgspSimulator, type NgspSimRequest, type NgspSimulator, type NgspSimulatorOptions } from '../shared/ngsp/simulator.js';
 import { FIXTURE_BUSINESSES, generatedBusiness } from './fixtures/index.js';
 import type { WireBusiness } from './mapping.js';
-import { FaultDraw, NO_FAULTS, applyFaultUpdate, checkFaultUpdate, type DkdnFaultUpdate, type DkdnFaults, type FaultKind } from './simulator-faults.js';
 
-export type { DkdnFaultUpdate, DkdnFaults, FaultKind } from './simulator-faults.js';
+export type { NgspFaultUpdate as DkdnFaultUpdate, NgspFaults as DkdnFaults, FaultKind } from '../shared/ngsp/simulator.js';
 
-export interface DkdnSimulatorOptions {
-  /** Port to listen on; 0 picks a free one. Default 7003. */
-  port?: number;
-  /** Interface to listen on. Default `127.0.0.1`. */
-  host?: string;
-  /** The client id the token endpoint accepts. Default `dvc-gateway` (the gateway's default DKDN_CLIENT_ID). */
-  clientId?: string;
-  /** The client secret the token endpoint accepts. Default `dkdn-secret` (the gateway's default DKDN_CLIENT_SECRET). */
-  clientSecret?: string;
+export interface DkdnSimulatorOptions extends NgspSimulatorOptions {
   /** The businesses the registry holds. Default FIXTURE_BUSINESSES. */
   businesses?: readonly WireBusiness[];
   /** Answer any other valid enterprise code with a made-up business, the same for the same code. Default false. */
   generate?: boolean;
-  /** Faults in force from the start, and again after `resetFaults()` / `reset()`. Default none. */
-  faults?: Partial<DkdnFaults>;
-  /** Seed of the fault draw, so a run with fault rates repeats exactly. Default 1. */
-  seed?: number;
-  /** How many requests `requests()` keeps, the oldest dropped first. Default 100000. */
-  maxRecordedRequests?: number;
 }
 
-/** One protocol request as the simulator received it. */
-export interface DkdnSimRequest {
-  /** Epoch ms of arrival. */
-  at: number;
-  method: string;
-  path: string;
-  /** The `msdn` query parameter, or null when absent. */
+/** One protocol request as the simulator received it; `msdn` is its query parameter. */
+export interface DkdnSimRequest extends NgspSimRequest {
   msdn: string | null;
-  /** What `Authorization` carried. */
-  auth: 'basic' | 'bearer' | 'none' | 'other';
-  /** The `X-Road-Client` header, or null. */
-  xroadClient: string | null;
-  /** The status answered; null while pending, or when no answer was given (hang, reset, down). */
-  status: number | null;
-  /** The fault injected, `down` included; null for none. */
-  fault: FaultKind | 'down' | null;
 }
 
-export interface DkdnSimulator {
-  /** Base URL, to use as DKDN_URL. */
-  url: string;
-  port: number;
-  /** Changes some faults (the others stay); returns the faults now in force. Throws TypeError when invalid. */
-  setFaults(update: DkdnFaultUpdate): DkdnFaults;
-  /** Back to the faults given at start (none by default). */
-  resetFaults(): DkdnFaults;
-  /** Every token issued so far stops working: the next lookup with one gets 401 invalid_token. */
-  revokeTokens(): void;
-  /** The protocol requests received, oldest first (a copy). */
+export interface DkdnSimulator extends Omit<NgspSimulator, 'requests'> {
   requests(): DkdnSimRequest[];
-  /** How many `POST /token` requests were received, failed ones included. */
-  tokenRequests(): number;
-  /** Forgets requests and tokens, and restores the faults given at start. */
-  reset(): void;
-  /** Stops listening and destroys every connection, hung ones included. */
-  close(): Promise<void>;
 }
 
 // Spelled out here rather than imported from the client: the simulator follows UPSTREAMS.md, not the adapter.
-const TOKEN_PATH = '/token';
 const LOOKUP_PATH = '/apiCSDLDKDN/1.0/chiTietDoanhNghiep';
-/** Life of a token issued without `expires_in`: what the protocol tells clients to assume. */
-const UNSTATED_LIFETIME_S = 300;
-const MAX_BODY_BYTES = 64 * 1024;
 
 export async function startDkdnSimulator(options: DkdnSimulatorOptions = {}): Promise<DkdnSimulator> {
-  const clientId = options.clientId ?? 'dvc-gateway';
-  const clientSecret = options.clientSecret ?? 'dkdn-secret';
-  const maxRecorded = options.maxRecordedRequests ?? 100_000;
-  const startFaults = applyFaultUpdate(NO_FAULTS, checkFaultUpdate(options.faults ?? {}));
-  const seed = options.seed ?? 1;
   // Answers of held businesses are serialized once: the benchmark's hot path.
   const held = new Map((options.businesses ?? FIXTURE_BUSINESSES).map((b) => [b.MaSoDoanhNghiep, JSON.stringify({ GetEntCert: [b] })]));
-  const draw = new FaultDraw(seed);
-  const tokens = new Map<string, number>();
-  const timers = new Set<NodeJS.Timeout>();
-  let faults = startFaults;
-  let log: DkdnSimRequest[] = [];
-  let tokenCount = 0;
-  let closed = false;
-
-  function setFaults(update: DkdnFaultUpdate): DkdnFaults {
-    const checked = checkFaultUpdate(update);
-    faults = applyFaultUpdate(faults, checked);
-    if (checked.expireTokensNow) tokens.clear();
-    if (checked.seed !== undefined) draw.reseed(checked.seed);
-    return { ...faults };
-  }
-
-  function reset(): void {
-    log = [];
-    tokenCount = 0;
-    tokens.clear();
-    faults = startFaults;
-    draw.reseed(seed);
-  }
-
-  function record(entry: DkdnSimRequest): void {
-    log.push(entry);
-    // Trimmed in batches so a long benchmark does not shift the array on every request.
-    if (log.length > maxRecorded + 1_000) log = log.slice(log.length - maxRecorded);
-  }
-
-  function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
-      timers.add(timer);
-    });
-  }
-
-  function issueToken(): { access_token: string; token_type: string; expires_in?: number } {
-    const access_token = randomBytes(24).toString('base64url');
-    const lifetime = faults.tokenExpiresIn ?? UNSTATED_LIFETIME_S;
-    const now = Date.now();
-    if (tokens.size > 10_000) for (const [t, until] of tokens) if (until <= now) tokens.delete(t);
-    tokens.set(access_token, now + lifetime * 1000);
-    return faults.tokenExpiresIn === null ? { access_token, token_type: 'Bearer' } : { access_token, token_type: 'Bearer', expires_in: faults.tokenExpiresIn };
-  }
-
-  async function token(req: IncomingMessage, res: ServerResponse, entry: DkdnSimRequest): Promise<void> {
-    const body = await readBody(req);
-    if (body === null) return answer(res, entry, 413, { error: 'invalid_request', error_description: 'body too large' });
-    const credentials = basicCredentials(req.headers.authorization);
-    if (!credentials || credentials.id !== clientId || credentials.secret !== clientSecret) {
-      return answer(res, entry, 401, { error: 'invalid_client', error_description: 'client authentication failed' }, { 'WWW-Authenticate': 'Basic realm="dkdn"' });
-    }
-    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      return answer(res, entry, 400, { error: 'invalid_request', error_description: 'the body must be application/x-www-form-urlencoded' });
-    }
-    const grant = new URLSearchParams(body).get('grant_type');
-    if (grant === null) return answer(res, entry, 400, { error: 'invalid_request', error_description: 'grant_type is required' });
-    if (grant !== 'client_credentials') return answer(res, entry, 400, { error: 'unsupported_grant_type', error_description: `grant_type ${grant} is not supported` });
-    answer(res, entry, 200, issueToken(), { 'Cache-Control': 'no-store' });
-  }
-
-  function lookup(req: IncomingMessage, res: ServerResponse, entry: DkdnSimRequest): void {
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    const until = bearer === undefined ? undefined : tokens.get(bearer);
-    if (until === undefined || until <= Date.now()) {
-      const description = bearer === undefined ? 'a bearer token is required' : until === undefined ? 'the token is unknown or revoked' : 'the token has expired';
-      return answer(res, entry, 401, { error: 'invalid_token', error_description: description }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-    }
-    const msdn = entry.msdn;
-    if (msdn === null || msdn === '') return answer(res, entry, 400, { error: 'invalid_request', error_description: 'msdn is required' });
-    const found = held.get(msdn) ?? (options.generate && checkEnterpriseCode(msdn) === null ? JSON.stringify({ GetEntCert: [generatedBusiness(msdn)] }) : undefined);
-    answer(res, entry, 200, found ?? '{"GetEntCert":[]}');
-  }
-
-  function injectFault(fault: FaultKind, res: ServerResponse, entry: DkdnSimRequest): void {
-    entry.fault = fault;
-    switch (fault) {
-      case 'hang':
-        return; // closeAllConnections() on close ends it
-      case 'reset':
-        res.socket?.destroy();
-        return;
-      case 'rate_limited':
-        return answer(res, entry, 429, { error: 'rate_limit_exceeded', error_description: 'too many requests' }, { 'Retry-After': String(faults.retryAfterSeconds) });
-      case 'error':
-        return draw.next() < 0.5
-          ? answer(res, entry, 500, { error: 'server_error', error_description: 'internal error of the registry' })
-          : answer(res, entry, 503, { error: 'temporarily_unavailable', error_description: 'the registry is temporarily unavailable' });
-      case 'malformed': {
-        const variants = entry.path === TOKEN_PATH ? MALFORMED_TOKEN : MALFORMED_LOOKUP;
-        const [type, body] = variants[Math.floor(draw.next() * variants.length)]!;
-        return answer(res, entry, 200, body, { 'Content-Type': type });
-      }
-    }
-  }
-
-  async function protocol(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const entry: DkdnSimRequest = {
-      at: Date.now(),
-      method: req.method ?? 'GET',
-      path: url.pathname,
-      msdn: url.searchParams.get('msdn'),
-      auth: authKind(req.headers.authorization),
-      xroadClient: headerValue(req.headers['x-road-client']),
-      status: null,
-      fault: null,
-    };
-    record(entry);
-    const isToken = entry.path === TOKEN_PATH;
-    if (isToken) tokenCount++;
-    if (faults.down) {
-      entry.fault = 'down';
-      req.socket.destroy();
-      return;
-    }
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    if (closed) return;
-    const fault = draw.fault(faults);
-    if (fault) return injectFault(fault, res, entry);
-    if (isToken) {
-      if (entry.method !== 'POST') return answer(res, entry, 405, { error: 'invalid_request', error_description: 'use POST' }, { Allow: 'POST' });
-      return token(req, res, entry);
-    }
-    if (entry.path === LOOKUP_PATH) {
-      if (entry.method !== 'GET') return answer(res, entry, 405, { error: 'invalid_request', error_description: 'use GET' }, { Allow: 'GET' });
-      return lookup(req, res, entry);
-    }
-    answer(res, entry, 404, { error: 'not_found', error_description: `no resource at ${entry.path}` });
-  }
-
-  async function control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    const route = `${req.method} ${path}`;
-    if (route === 'GET /_sim/state') {
-      return answer(res, null, 200, { faults, tokenRequests: tokenCount, requests: log.length, activeTokens: tokens.size, recentRequests: log.slice(-20) });
-    }
-    if (route === 'POST /_sim/faults') {
-      const body = await readBody(req);
-      try {
-        return answer(res, null, 200, { faults: setFaults(JSON.parse(body ?? '') as DkdnFaultUpdate) });
-      } catch (error) {
-        return answer(res, null, 400, { error: 'invalid_request', error_description: (error as Error).message });
-      }
-    }
-    if (route === 'POST /_sim/reset') {
-      reset();
-      return answer(res, null, 200, { faults });
-    }
-    if (route === 'POST /_sim/revoke-tokens') {
-      const revoked = tokens.size;
-      tokens.clear();
-      return answer(res, null, 200, { revoked });
-    }
-    answer(res, null, 404, { error: 'not_found', error_description: `no control endpoint ${route}` });
-  }
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://simulator');
-    const handled = url.pathname.startsWith('/_sim/') ? control(req, res, url.pathname) : protocol(req, res, url);
-    handled.catch((error: unknown) => {
-      if (!res.headersSent && !res.destroyed) answer(res, null, 500, { error: 'server_error', error_description: String(error) });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 7003, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    setFaults,
-    resetFaults: () => {
-      faults = startFaults;
-      return { ...faults };
+  const sim = await startNgspSimulator(
+    {
+      lookupPath: LOOKUP_PATH,
+      queryParam: 'msdn',
+      find: (code) => held.get(code) ?? (options.generate && checkEnterpriseCode(code) === null ? JSON.stringify({ GetEntCert: [generatedBusiness(code)] }) : undefined),
+      emptyAnswer: '{"GetEntCert":[]}',
+      malformedAnswers: [
+        ['application/json', '{"GetEntCert": [{"MaSoDoanhNghiep": "01'],
+        ['text/html', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
+        ['application/json', '{"GetEntCert": {"MaSoDoanhNghiep": null}}'],
+      ],
+      personalError: { error: 'invalid_request', error_description: 'Người đại diện Nguyễn Văn An, CCCD 001099012345, không khớp với hồ sơ' },
+      defaultPort: 7003,
+      clientId: 'dvc-gateway',
+      clientSecret: 'dkdn-secret',
     },
-    revokeTokens: () => tokens.clear(),
-    requests: () => log.map((entry) => ({ ...entry })),
-    tokenRequests: () => tokenCount,
-    reset,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await stopped;
-    },
-  };
-}
-
-const MALFORMED_LOOKUP: ReadonlyArray<readonly [string, string]> = [
-  ['application/json', '{"GetEntCert": [{"MaSoDoanhNghiep": "01'],
-  ['text/html', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
-  ['application/json', '{"GetEntCert": {"MaSoDoanhNghiep": null}}'],
-];
-const MALFORMED_TOKEN: ReadonlyArray<readonly [string, string]> = [
-  ['application/json', '{"access_token": "'],
-  ['application/json', '{"token_type": "Bearer", "expires_in": 3600}'],
-];
-
-function answer(res: ServerResponse, entry: DkdnSimRequest | null, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.destroyed) return;
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers, 'Content-Length': Buffer.byteLength(text) }).end(text);
-  if (entry) entry.status = status;
-}
-
-/** The body as text, or null when it is larger than MAX_BODY_BYTES. */
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function basicCredentials(header: string | undefined): { id: string; secret: string } | null {
-  const encoded = /^Basic\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
-  if (encoded === undefined) return null;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
-}
-
-function authKind(header: string | undefined): DkdnSimRequest['auth'] {
-  if (header === undefined || header === '') return 'none';
-  if (/^Bearer\s/i.test(header)) return 'bearer';
-  if (/^Basic\s/i.test(header)) return 'basic';
-  return 'other';
-}
-
-function headerValue(value: string | string[] | undefined): string | null {
-  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+    options,
+  );
+  return { ...sim, requests: () => sim.requests().map((r) => ({ ...r, msdn: r.subject })) };
 }

@@ -10,12 +10,19 @@ import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { UPSTREAM, answerKind, authFailed, rejection, translateHttp, translateTransportError, type PortalAnswer } from './mapping.js';
 import { untilAborted } from '../shared/abort.js';
-import type { DvcqgPortalOptions } from './index.js';
+import type { DvcqgPortalOptions } from './options.js';
 import { PortalTransport } from './transport.js';
 
 /** Tries of one login before its waiters are told it failed: one failed request must not fail them all. */
 const LOGIN_TRIES = 3;
 const LOGIN_RETRY_DELAY_MS = 100;
+/**
+ * Each login request has this share of the call deadline: every caller whose session expired waits on
+ * one login, so a hung login request must be given up (and tried again) well before their deadlines.
+ */
+const LOGIN_TIMEOUT_SHARE = 0.25;
+/** Sends of one call with a session the portal refused, each after a fresh login, before giving up. */
+const SESSION_TRIES = 3;
 
 /** The factory's options, with the timeout's default already applied. */
 export type DvcqgClientSettings = DvcqgPortalOptions & { timeoutMs: number };
@@ -95,15 +102,14 @@ export class DvcqgClient implements NationalPortal {
     const started = performance.now();
     let session = await this.currentSession(context.signal);
     let answer = await send(session);
-    if (answerKind(answer) === 'session_invalid') {
-      this.log?.warn({ service, requestId: context.requestId, errorCode: answer.code }, 'DVCQG session refused; logging in again');
+    // A session may expire again while a call waits for the new one (the portal expires sessions
+    // often under load): log in again a bounded number of times; refused every time, the login is wrong.
+    for (let refusals = 1; answerKind(answer) === 'session_invalid'; refusals++) {
       this.forget(session);
+      if (refusals >= SESSION_TRIES) throw authFailed(`a fresh session was refused by ${service} (error_code ${answer.code})`);
+      this.log?.warn({ service, requestId: context.requestId, errorCode: answer.code }, 'DVCQG session refused; logging in again');
       session = await this.currentSession(context.signal);
       answer = await send(session);
-      if (answerKind(answer) === 'session_invalid') {
-        this.forget(session);
-        throw authFailed(`a fresh session was refused by ${service} (error_code ${answer.code})`);
-      }
     }
     this.log?.debug(
       { service, requestId: context.requestId, errorCode: answer.code, ms: Math.round(performance.now() - started) },
@@ -142,7 +148,7 @@ export class DvcqgClient implements NationalPortal {
     let answer: PortalAnswer | undefined;
     for (let tryNumber = 1; answer === undefined; tryNumber++) {
       try {
-        answer = await this.post(authUrl, { username, password }, undefined);
+        answer = await this.post(authUrl, { username, password }, undefined, Math.max(1, Math.ceil(this.settings.timeoutMs * LOGIN_TIMEOUT_SHARE)));
       } catch (error) {
         // A refusal of the login is about credentials, not about any dossier: never a rejection.
         if (isUpstreamError(error) && error.code === 'upstream_rejected') throw authFailed(error.message);
@@ -162,8 +168,7 @@ export class DvcqgClient implements NationalPortal {
   }
 
   /** One POST under the adapter's deadline and the caller's signal; the answer or the core's error. */
-  private async post(url: string, body: Record<string, unknown>, signal: AbortSignal | undefined): Promise<PortalAnswer> {
-    const { timeoutMs } = this.settings;
+  private async post(url: string, body: Record<string, unknown>, signal: AbortSignal | undefined, timeoutMs = this.settings.timeoutMs): Promise<PortalAnswer> {
     const deadline = new AbortController();
     let timedOut = false;
     // Bounds the whole call, a trickling answer too.
@@ -171,8 +176,12 @@ export class DvcqgClient implements NationalPortal {
       timedOut = true;
       deadline.abort();
     }, timeoutMs);
+    // The caller's signal ends the call too (a listener: cheaper than AbortSignal.any on every request).
+    const onCallerAbort = () => deadline.abort();
+    if (signal?.aborted) deadline.abort();
+    else signal?.addEventListener('abort', onCallerAbort, { once: true });
     try {
-      const response = await this.http.post(url, JSON.stringify(body), signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal);
+      const response = await this.http.post(url, JSON.stringify(body), deadline.signal);
       const outcome = translateHttp(response.status, response.headers, response.text);
       if (outcome instanceof Error) throw outcome;
       return outcome;
@@ -182,6 +191,7 @@ export class DvcqgClient implements NationalPortal {
       throw translated ?? error;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 }

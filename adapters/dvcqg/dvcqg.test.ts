@@ -79,12 +79,24 @@ describe('session', () => {
     expect(sim.progress(m)).toHaveLength(1);
   });
 
-  it('gives up with UpstreamUnavailable (auth_failed) when a fresh session is refused too', async () => {
+  it('gives up with UpstreamUnavailable (auth_failed) when fresh sessions are refused three times', async () => {
     sim.setFaults({ sessionTtlMs: 0 });
     const p = portal();
     const error = await failure(p.findDossier(nextCode()));
     expect(error).toBeInstanceOf(UpstreamUnavailable);
     expect((error as UpstreamUnavailable).details.reason).toBe('auth_failed');
+    expect(logins()).toBe(3);
+  });
+
+  it('does not let one hung login hold every caller to its deadline', async () => {
+    const p = portal({ timeoutMs: 2_000 });
+    // Five callers wait on the first login, whose request hangs: it is given up after a quarter of the
+    // deadline and tried again, well before the callers' own deadline.
+    sim.setFaults({ hangRate: 1 });
+    const calls = Array.from({ length: 5 }, () => p.syncDossier(sampleDossier(nextCode()), { knownToPortal: false }));
+    await new Promise((r) => setTimeout(r, 100));
+    sim.resetFaults();
+    await Promise.all(calls);
     expect(logins()).toBe(2);
   });
 

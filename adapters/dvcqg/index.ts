@@ -2,31 +2,11 @@
  * The National Public Service Portal (DVCQG) adapter: the NationalPortal port over the portal's JSON
  * protocol (shared/UPSTREAMS.md §1), and its simulator for tests, benchmarks and the demo.
  */
-import type { Logger } from 'pino';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { DvcqgClient } from './client.js';
+import type { DvcqgPortalOptions } from './options.js';
 
-export interface DvcqgPortalOptions {
-  /** Login endpoint (`DVCQG_AUTH_URL`), e.g. `http://127.0.0.1:7001/dvcqg/login`. Required. */
-  authUrl: string;
-  /** Service endpoint (`DVCQG_API_URL`), e.g. `http://127.0.0.1:7001/dvcqg/api`. Required. */
-  apiUrl: string;
-  /** Account name sent at login. Required. */
-  username: string;
-  /** Password sent at login; never logged. Required. */
-  password: string;
-  /** Sent as the `dstcode` header of every request. Required. */
-  dstcode: string;
-  /** The agency code (`madonvi`) sent with every service call. Required. */
-  madonvi: string;
-  /**
-   * The most one HTTP request may take, login included, before it is aborted and fails with
-   * UpstreamTimeout. Default 10000.
-   */
-  timeoutMs?: number;
-  /** Where logins, re-logins and calls are logged (debug level for calls). Default: nothing is logged. */
-  logger?: Logger;
-}
+export type { DvcqgPortalOptions } from './options.js';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 

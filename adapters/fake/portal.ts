@@ -85,8 +85,23 @@ export class FakeNationalPortal extends FakeWithFaults implements NationalPortal
     });
   }
 
+  /** Tampering, as the simulator's: the portal loses the dossier (and its progress); false when unknown. */
+  forgetDossier(maHoSo: string): boolean {
+    this.progressBy.delete(maHoSo);
+    return this.latest.delete(maHoSo);
+  }
 
-
+  /** Tampering: stored fields change without a call (null removes one); the dossier as now stored. */
+  tamperDossier(maHoSo: string, changes: Record<string, unknown>): PortalDossier | undefined {
+    const stored = this.latest.get(maHoSo);
+    if (stored === undefined) return undefined;
+    for (const [field, value] of Object.entries(changes)) {
+      if (field === 'MaHoSo') continue;
+      if (value === undefined || value === null) delete stored[field];
+      else stored[field] = structuredClone(value);
+    }
+    return structuredClone(stored);
+  }
 
   /** DongBoHoSoMC of these dossiers is refused (error_code 9) from now on; replaces the previous set. */
   rejectMaHoSo(codes: Iterable<string>): void {

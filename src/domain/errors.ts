@@ -147,3 +147,9 @@ export class StoreUnavailable extends GatewayError {
     super(message, options);
   }
 }
+
+/** No record matches a lookup, or no such resource: 404 not_found. */
+export class NotFound extends GatewayError {
+  readonly code = 'not_found';
+  readonly retryable = false;
+}

@@ -4,7 +4,7 @@
  * malformed, gets an HTML page or a stack trace.
  */
 import { randomUUID } from 'node:crypto';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import { requestContext } from '../logger.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -15,6 +15,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Metrics;
   routers: Router[];
+  /** Run after request ids and before any body is read: authentication refuses unknown keys there (auth.ts). */
+  beforeBody?: RequestHandler[];
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -45,6 +47,8 @@ export function createApp(deps: AppDeps): express.Express {
     });
     requestContext.run({ reqId: id }, next);
   });
+
+  for (const handler of deps.beforeBody ?? []) app.use(handler);
 
   // Bodies are read raw and decoded strictly by the routes (see body.ts).
   app.use(express.raw({ type: () => true, limit: MAX_BODY_BYTES }));

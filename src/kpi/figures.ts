@@ -1,20 +1,26 @@
 /**
  * The figures of a period, computed in PostgreSQL: one scan of the period's counted dossiers (index
- * on received_at, or on unit and received_at), aggregated per unit or per procedure with the total
- * in the same pass (GROUPING SETS). Node only shapes the few rows that come back.
+ * on received_at, or on unit and received_at), aggregated per unit or per procedure. The total is the
+ * sum of those rows (every dossier is in exactly one group), added up in Node over at most a few
+ * hundred rows: a plain GROUP BY lets PostgreSQL aggregate in parallel, GROUPING SETS would not.
  */
 import type { Pool } from '../records/pool.js';
-import { SQL_COUNTS, sqlCountedColumns, type CountsRow } from './indicators.js';
+import { SQL_COUNTS, sqlCountedColumns, ZERO, type CountsRow } from './indicators.js';
 import { SQL_COUNTED, sqlOnTime } from './rules.js';
 import type { Period } from './period.js';
 
 export interface GroupRow extends CountsRow {
   key: string | null;
-  /** 0 for a group's row, 1 for the total. */
-  is_total: number;
 }
 
-/** Counts per unit (groupBy 'unit') or per procedure of one unit ('ma_tthc'), plus the total. */
+/** The total of group rows: each count is a sum, the groups being disjoint. */
+export function sumRows(rows: readonly CountsRow[]): CountsRow {
+  const total = { ...ZERO };
+  for (const r of rows) for (const k of Object.keys(total) as Array<keyof CountsRow>) total[k] += r[k];
+  return total;
+}
+
+/** Counts per unit (groupBy 'unit') or per procedure of one unit ('ma_tthc'). */
 export async function countsBy(pool: Pool, period: Period, asOf: Date, groupBy: 'unit' | 'ma_tthc', unit?: string): Promise<GroupRow[]> {
   const params: unknown[] = [period.from.toISOString(), period.until.toISOString(), asOf.toISOString()];
   let unitFilter = '';
@@ -28,8 +34,8 @@ export async function countsBy(pool: Pool, period: Period, asOf: Date, groupBy: 
        FROM kpi_dossier d LEFT JOIN kpi_procedure p ON p.ma_tthc = d.ma_tthc
        WHERE d.received_at >= $1::timestamptz AND d.received_at < $2::timestamptz AND ${SQL_COUNTED} ${unitFilter}
      )
-     SELECT c.${groupBy} AS key, GROUPING(c.${groupBy})::int AS is_total, ${SQL_COUNTS}
-     FROM c GROUP BY GROUPING SETS ((c.${groupBy}), ())`,
+     SELECT c.${groupBy} AS key, ${SQL_COUNTS}
+     FROM c GROUP BY c.${groupBy}`,
     params,
   );
   return rows;

@@ -43,9 +43,11 @@ export function createKpiProjection(logger: Logger): RecordHandler {
           delivered.set(ev.maHoSo, Math.max(delivered.get(ev.maHoSo) ?? 0, ev.revision));
         }
       }
-      if (latest.size > 0) await upsertDossiers(client, [...latest.values()]);
+      const items = [...progress.values()];
+      const lastProgress = new Map<string, string>();
+      for (const [m, at] of items) if (!lastProgress.has(m) || lastProgress.get(m)! < at) lastProgress.set(m, at);
+      const withSupplements = latest.size > 0 ? await upsertDossiers(client, [...latest.values()], lastProgress) : new Set<string>();
       if (progress.size > 0) {
-        const items = [...progress.values()];
         // Progress of a dossier whose accepted event could not be read has no row to attach to: skipped.
         await client.query(
           `INSERT INTO kpi_progress (ma_ho_so, at, trang_thai)
@@ -54,7 +56,10 @@ export function createKpiProjection(logger: Logger): RecordHandler {
            ON CONFLICT DO NOTHING`,
           [items.map((p) => p[0]), items.map((p) => p[1]), items.map((p) => p[2])],
         );
-        await summariseProgress(client, [...new Set(items.map((p) => p[0]))]);
+        for (const [m, , st] of items) if (st === STATUS_SUPPLEMENT) withSupplements.add(m);
+        // The latest progress time came with the upsert; the supplement figures need every stored item.
+        const recompute = [...withSupplements].filter((m) => lastProgress.has(m));
+        if (recompute.length > 0) await summariseProgress(client, recompute);
       }
       if (delivered.size > 0) {
         await client.query(
@@ -83,21 +88,28 @@ function decode(ev: OutboxEvent, logger: Logger): DossierFacts | null {
   }
 }
 
-async function upsertDossiers(client: PoolClient, rows: Accepted[]): Promise<void> {
+/**
+ * Upserts the highest revision of each dossier (a lower or equal one changes nothing) with the latest
+ * time of the progress it brought; returns the dossiers that already had a supplement request (their
+ * supplement figures must be recomputed with the new items).
+ */
+async function upsertDossiers(client: PoolClient, rows: Accepted[], lastProgress: Map<string, string>): Promise<Set<string>> {
   const col = <T>(f: (r: Accepted) => T) => rows.map(f);
-  await client.query(
+  const { rows: touched } = await client.query<{ ma_ho_so: string }>(
     `INSERT INTO kpi_dossier (ma_ho_so, revision, unit, ma_tthc, status, channel, received_at, due_at, finished_at, returned_at,
-                              fee_bearing, paid_online, vneid, reused_digitised, result_documents, accepted_at)
+                              fee_bearing, paid_online, vneid, reused_digitised, result_documents, accepted_at, last_progress_at)
      SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::smallint[], $6::smallint[],
                           $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[],
-                          $11::boolean[], $12::boolean[], $13::boolean[], $14::boolean[], $15::boolean[], $16::timestamptz[])
+                          $11::boolean[], $12::boolean[], $13::boolean[], $14::boolean[], $15::boolean[], $16::timestamptz[], $17::timestamptz[])
      ON CONFLICT (ma_ho_so) DO UPDATE SET
+       last_progress_at = GREATEST(kpi_dossier.last_progress_at, EXCLUDED.last_progress_at),
        revision = EXCLUDED.revision, unit = EXCLUDED.unit, ma_tthc = EXCLUDED.ma_tthc, status = EXCLUDED.status,
        channel = EXCLUDED.channel, received_at = EXCLUDED.received_at, due_at = EXCLUDED.due_at,
        finished_at = EXCLUDED.finished_at, returned_at = EXCLUDED.returned_at, fee_bearing = EXCLUDED.fee_bearing,
        paid_online = EXCLUDED.paid_online, vneid = EXCLUDED.vneid, reused_digitised = EXCLUDED.reused_digitised,
        result_documents = EXCLUDED.result_documents, accepted_at = EXCLUDED.accepted_at, updated_at = now()
-     WHERE kpi_dossier.revision < EXCLUDED.revision`,
+     WHERE kpi_dossier.revision < EXCLUDED.revision
+     RETURNING ma_ho_so, supplement_requests`,
     [
       col((r) => r.facts.maHoSo),
       col((r) => r.revision),
@@ -115,14 +127,16 @@ async function upsertDossiers(client: PoolClient, rows: Accepted[]): Promise<voi
       col((r) => r.facts.reusedDigitised),
       col((r) => r.facts.resultDocuments),
       col((r) => new Date(r.at).toISOString()),
+      col((r) => lastProgress.get(r.facts.maHoSo) ?? null),
     ],
   );
+  return new Set((touched as Array<{ ma_ho_so: string; supplement_requests: number }>).filter((r) => r.supplement_requests > 0).map((r) => r.ma_ho_so));
 }
 
 /** Codes beyond smallint are no code the indicators know. */
 const clampSmall = (n: number | null) => (n === null || n > 32_767 ? null : n);
 
-/** The progress summary the on-time rules read, for the dossiers given. */
+/** The supplement figures of the on-time rules (count, first request, resumption, latest time), from every stored item. */
 export async function summariseProgress(client: PoolClient, maHoSo: string[]): Promise<void> {
   await client.query(
     `WITH s AS (

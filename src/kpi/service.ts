@@ -5,7 +5,7 @@
 import type { KpiConfig } from '../config.js';
 import type { Records } from '../records/records.js';
 import { countCatalog, parseCatalog, readCatalog, replaceCatalog, type Catalog, type CatalogCounts } from './catalog.js';
-import { countsBy, dossierWarningRows, unitKnown, type GroupRow } from './figures.js';
+import { countsBy, dossierWarningRows, sumRows, unitKnown, type GroupRow } from './figures.js';
 import { byFullyOnlineRate, indicators, pointsEstimate, ZERO, type Indicators } from './indicators.js';
 import { asOf as asOfOf, localIso, periodJson, type Period } from './period.js';
 import { dossierWarning, unitWarnings, type Warning, type WarningCode } from './warnings.js';
@@ -57,12 +57,8 @@ export class KpiService {
         countsBy(pool, period, asOf, 'unit'),
         pool.query<{ code: string; name: string | null; level: string }>('SELECT code, name, level FROM kpi_unit'),
       ]);
-      const byUnit = new Map<string, GroupRow>();
-      let total: GroupRow | undefined;
-      for (const r of rows) {
-        if (r.is_total === 1) total = r;
-        else byUnit.set(r.key!, r);
-      }
+      const byUnit = new Map<string, GroupRow>(rows.map((r) => [r.key!, r]));
+      const total = sumRows(rows);
       const names = new Map(catalogUnits.rows.map((u) => [u.code, u]));
       const codes = new Set([...names.keys(), ...byUnit.keys()]);
       const units: UnitFigures[] = [...codes].map((code) => {
@@ -72,7 +68,7 @@ export class KpiService {
       units.sort(byFullyOnlineRate);
       const c = this.config;
       const thresholds = { minDossiers: c.warnMinDossiers, fullyOnlineRate: c.warnFullyOnlineRate, onTimeRate: c.warnOnTimeRate, dueSoonHours: c.dueSoonHours };
-      return { period: periodJson(period), asOf: localIso(asOf), thresholds, total: withPoints(indicators(total ?? ZERO)), units };
+      return { period: periodJson(period), asOf: localIso(asOf), thresholds, total: withPoints(indicators(total)), units };
     });
   }
 
@@ -85,15 +81,14 @@ export class KpiService {
         countsBy(pool, period, asOf, 'ma_tthc', code),
         pool.query<{ name: string | null; level: string }>('SELECT name, level FROM kpi_unit WHERE code = $1', [code]),
       ]);
-      const keys = rows.filter((r) => r.is_total === 0).map((r) => r.key).filter((k): k is string => k !== null);
+      const keys = rows.map((r) => r.key).filter((k): k is string => k !== null);
       const procs = await pool.query<{ ma_tthc: string; name: string | null; online: string }>(
         'SELECT ma_tthc, name, online FROM kpi_procedure WHERE ma_tthc = ANY($1::text[])',
         [keys],
       );
       const catalog = new Map(procs.rows.map((p) => [p.ma_tthc, p]));
-      const total = rows.find((r) => r.is_total === 1);
+      const total = sumRows(rows);
       const procedures: ProcedureFigures[] = rows
-        .filter((r) => r.is_total === 0)
         .map((r) => {
           const p = r.key === null ? undefined : catalog.get(r.key);
           return { maTTHC: r.key, name: p?.name ?? null, onlineLevel: p?.online ?? null, ...indicators(r) };
@@ -106,7 +101,7 @@ export class KpiService {
         unit: code,
         name: u?.name ?? null,
         level: u?.level ?? null,
-        ...withPoints(indicators(total ?? ZERO)),
+        ...withPoints(indicators(total)),
         procedures,
       };
     });
@@ -120,7 +115,7 @@ export class KpiService {
     await this.records.read(async (pool) => {
       if (wantUnit) {
         const rows = await countsBy(pool, period, asOf, 'unit', filter.unit);
-        const units = rows.filter((r) => r.is_total === 0 && r.key !== null).sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
+        const units = rows.filter((r) => r.key !== null).sort((a, b) => (a.key! < b.key! ? -1 : a.key! > b.key! ? 1 : 0));
         for (const r of units) items.push(...unitWarnings(r.key!, indicators(r), this.config));
       }
       if (wantDossier) {

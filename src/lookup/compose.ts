@@ -1,54 +1,59 @@
 /**
- * Wires the lookup side: the registry adapters chosen by configuration, each behind its upstream's
- * guard, the caches, and the audit log. Adding a source means an adapter folder and an entry here.
+ * Wires the lookup side from the list of sector sources: each source's registry built from its
+ * settings, behind its upstream's guard, with its cache; and the audit log.
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createDancuCitizenRegistry } from '../../adapters/dancu-soap/index.js';
-import { createDkdnBusinessRegistry } from '../../adapters/dkdn-rest/index.js';
-import type { Config } from '../config.js';
-import type { BusinessRecord, CitizenRecord } from '../domain/records.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { UpstreamGuard } from '../resilience/guard.js';
-import { guardBusinesses, guardCitizens } from '../resilience/guarded.js';
+import { guardRegistry } from '../resilience/guarded.js';
 import { RedisAuditLog } from './audit-redis.js';
 import { RedisRecordCache } from './cache.js';
-import { LookupService } from './service.js';
+import { LookupService, type LookupSource } from './service.js';
+import type { AnySectorSource, SourceSettings } from './source.js';
 
 export interface LookupsDeps {
-  config: Config;
+  sources: readonly AnySectorSource[];
+  settings: Readonly<Record<string, SourceSettings>>;
+  guards: ReadonlyMap<string, UpstreamGuard>;
   redis: Redis;
-  guards: { dancu: UpstreamGuard; dkdn: UpstreamGuard };
+  keyPrefix: string;
+  audit: { retentionDays: number; maxEntries: number };
+  /** The HTTP status an error answers with (the one table, src/http/problem.ts), for the audit record. */
+  statusOf(error: unknown): number;
   metrics: Metrics;
   logger: Logger;
 }
 
 export async function createLookups(deps: LookupsDeps) {
-  const { config, redis, guards, metrics, logger } = deps;
-  const citizensAdapter = await createDancuCitizenRegistry({
-    ...config.dancu,
-    timeoutMs: config.dancu.resilience.timeoutMs,
-    logger,
-  });
-  const businessesAdapter = createDkdnBusinessRegistry({ ...config.dkdn, timeoutMs: config.dkdn.resilience.timeoutMs, logger });
-  const audit = new RedisAuditLog(redis, `${config.queuePrefix}:audit`, config.audit);
-  const service = new LookupService({
-    citizens: guardCitizens(citizensAdapter, guards.dancu),
-    businesses: guardBusinesses(businessesAdapter, guards.dkdn),
-    audit,
-    cache: {
-      citizens: config.dancu.cacheTtlSeconds > 0 ? new RedisRecordCache<CitizenRecord>(redis, `${config.queuePrefix}:cache:dancu`, config.dancu.cacheTtlSeconds) : null,
-      businesses: config.dkdn.cacheTtlSeconds > 0 ? new RedisRecordCache<BusinessRecord>(redis, `${config.queuePrefix}:cache:dkdn`, config.dkdn.cacheTtlSeconds) : null,
-    },
-    metrics,
-    logger,
-  });
+  const { redis, keyPrefix, metrics, logger } = deps;
+  const built: LookupSource[] = [];
+  const opened: Array<{ close(): void }> = [];
+  try {
+    for (const source of deps.sources) {
+      const settings = deps.settings[source.name];
+      const guard = deps.guards.get(source.name);
+      if (!settings || !guard) throw new TypeError(`sector source ${source.name} has no settings or no guard`);
+      const registry = await source.create(settings.options, { timeoutMs: settings.resilience.timeoutMs, logger });
+      opened.push(registry);
+      built.push({
+        name: source.name,
+        parse: (subject, query) => source.parse(subject, query),
+        registry: guardRegistry(registry, guard),
+        cache: settings.cacheTtlSeconds > 0 ? new RedisRecordCache<object>(redis, `${keyPrefix}:cache:${source.name}`, settings.cacheTtlSeconds) : null,
+      });
+    }
+  } catch (error) {
+    for (const r of opened) r.close();
+    throw error;
+  }
+  const audit = new RedisAuditLog(redis, `${keyPrefix}:audit`, deps.audit);
+  const service = new LookupService({ sources: built, audit, statusOf: deps.statusOf, metrics, logger });
   return {
     service,
     audit,
     close: () => {
-      citizensAdapter.close();
-      businessesAdapter.close();
+      for (const r of opened) r.close();
     },
   };
 }

@@ -1,19 +1,17 @@
 /**
- * Sector lookups around the registry ports: purpose and identifier checks before any upstream call,
- * a cache where it is safe, one upstream call shared by concurrent identical lookups, and an audit
- * record of every lookup (who, for which dossier, what, outcome; never the data).
+ * Sector lookups around the sources' registries: purpose and identifier checks before any upstream
+ * call, a cache where it is safe, one upstream call shared by concurrent identical lookups, and an
+ * audit record of every lookup (who, for which dossier, what, outcome; never the data), written
+ * before the answer leaves: when it cannot be written, the lookup answers 503 and no data.
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { GatewayError, ValidationFailed, isUpstreamError } from '../domain/errors.js';
-import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, checkOfficerId } from '../domain/identifiers.js';
-import { parseCitizenQuery, type RawQueryValue } from './citizen-query.js';
-import type { BusinessRecord, CitizenRecord } from '../domain/records.js';
-import type { AuditLog } from '../ports/audit-log.js';
-import type { BusinessRegistry, CitizenRegistry, LookupPurpose } from '../ports/registries.js';
+import { GatewayError, NotFound, StoreUnavailable, ValidationFailed, isUpstreamError } from '../domain/errors.js';
+import { checkMaHoSo, checkOfficerId } from '../domain/identifiers.js';
+import type { AuditEntry, AuditLog } from '../ports/audit-log.js';
+import type { LookupPurpose } from '../ports/registries.js';
 import type { Metrics } from '../ops/metrics.js';
-import { NotFound, statusOf } from './errors.js';
 import type { RecordCache } from './cache.js';
+import type { ParsedLookup, RawQueryValue, SourceRegistry } from './source.js';
 
 export interface LookupCaller {
   client: string;
@@ -21,19 +19,30 @@ export interface LookupCaller {
   headers: { dossierCode: string | undefined; officerId: string | undefined };
 }
 
+/** One source as the service runs it: its rules, its guarded registry, its cache. */
+export interface LookupSource {
+  name: string;
+  parse(subject: string, query: Readonly<Record<string, RawQueryValue>>): ParsedLookup<unknown>;
+  registry: SourceRegistry<unknown, object>;
+  cache: RecordCache<object> | null;
+}
+
 export interface LookupServiceDeps {
-  citizens: CitizenRegistry;
-  businesses: BusinessRegistry;
+  sources: readonly LookupSource[];
   audit: AuditLog;
-  cache: { citizens: RecordCache<CitizenRecord> | null; businesses: RecordCache<BusinessRecord> | null };
+  /** The HTTP status an error answers with, for the audit record. */
+  statusOf(error: unknown): number;
   metrics: Metrics;
   logger: Logger;
 }
 
 export class LookupService {
-  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly inflight = new Map<string, Promise<object | null>>();
+  private readonly sources: ReadonlyMap<string, LookupSource>;
 
-  constructor(private readonly deps: LookupServiceDeps) {}
+  constructor(private readonly deps: LookupServiceDeps) {
+    this.sources = new Map(deps.sources.map((s) => [s.name, s]));
+  }
 
   /** Missing or malformed purpose headers → 400 purpose_required. */
   static purpose(headers: LookupCaller['headers']): LookupPurpose {
@@ -52,84 +61,80 @@ export class LookupService {
     return { dossierCode, officerId };
   }
 
-  async citizen(idNumber: string, query: { hoVaTen?: RawQueryValue; ngaySinh?: RawQueryValue }, caller: LookupCaller): Promise<CitizenRecord> {
-    return this.audited('dancu', idNumber, caller, async (purpose) => {
-      const idRule = checkCitizenId(idNumber);
-      if (idRule) throw new ValidationFailed('invalid_identifier', idRule, [{ path: 'SoDinhDanh', message: idRule }]);
-      const { fullName, birthYear, birthDate } = parseCitizenQuery(query);
-      const yearRule = checkCitizenId(idNumber, birthYear);
-      if (yearRule) throw new ValidationFailed('invalid_identifier', yearRule, [{ path: 'SoDinhDanh', message: yearRule }]);
-      const key = `c:${hash(`${idNumber}|${fullName.toLowerCase()}|${birthDate}`)}`;
-      return this.cachedOnce('dancu', key, this.deps.cache.citizens, () =>
-        this.deps.citizens.findCitizen({ idNumber, fullName, birthDate }, purpose, caller.requestId ? { requestId: caller.requestId } : {}),
-      );
-    });
-  }
-
-  async business(code: string, caller: LookupCaller): Promise<BusinessRecord> {
-    return this.audited('dkdn', code, caller, async (purpose) => {
-      const rule = checkEnterpriseCode(code);
-      if (rule) throw new ValidationFailed('invalid_identifier', rule, [{ path: 'MaSoDoanhNghiep', message: rule }]);
-      return this.cachedOnce('dkdn', `b:${code}`, this.deps.cache.businesses, () =>
-        this.deps.businesses.findBusiness(code, purpose, caller.requestId ? { requestId: caller.requestId } : {}),
-      );
-    });
+  /** One lookup at `source`: purpose, identifier, query, then cache or upstream; audited either way. */
+  async lookup(sourceName: string, subject: string, query: Readonly<Record<string, RawQueryValue>>, caller: LookupCaller): Promise<object> {
+    const source = this.sources.get(sourceName);
+    if (!source) throw new TypeError(`no sector source named ${sourceName}`);
+    const purpose = LookupService.purpose(caller.headers);
+    const started = performance.now();
+    let answer: object | undefined;
+    let failure: unknown;
+    try {
+      const parsed = source.parse(subject, query);
+      answer = await this.cachedOnce(source, parsed, purpose, caller.requestId);
+    } catch (error) {
+      failure = error;
+    }
+    await this.record(source.name, subject, purpose, caller, failure, performance.now() - started);
+    if (failure !== undefined) throw failure;
+    return answer!;
   }
 
   /** Cache, then one shared upstream call per key; null from upstream becomes NotFound (not cached). */
-  private async cachedOnce<T>(source: string, key: string, cache: RecordCache<T> | null, call: () => Promise<T | null>): Promise<T> {
+  private async cachedOnce(source: LookupSource, parsed: ParsedLookup<unknown>, purpose: LookupPurpose, requestId: string | undefined): Promise<object> {
+    const { cache, name } = source;
+    const key = `${name}:${parsed.cacheKey}`;
     if (cache) {
-      const hit = await cache.get(key).catch(() => null);
+      const hit = await cache.get(parsed.cacheKey).catch(() => null);
       if (hit) {
-        this.deps.metrics.lookupCache.inc({ source, result: 'hit' });
+        this.deps.metrics.lookupCache.inc({ source: name, result: 'hit' });
         return hit;
       }
     }
-    let pending = this.inflight.get(key) as Promise<T | null> | undefined;
-    if (pending) this.deps.metrics.lookupCache.inc({ source, result: 'shared' });
+    let pending = this.inflight.get(key);
+    if (pending) this.deps.metrics.lookupCache.inc({ source: name, result: 'shared' });
     else {
-      if (cache) this.deps.metrics.lookupCache.inc({ source, result: 'miss' });
-      pending = call();
+      if (cache) this.deps.metrics.lookupCache.inc({ source: name, result: 'miss' });
+      pending = source.registry.find(parsed.request, purpose, requestId ? { requestId } : undefined);
       this.inflight.set(key, pending);
-      const clear = () => this.inflight.delete(key);
-      pending.then(clear, clear);
-      if (cache) pending.then((r) => (r ? cache.set(key, r).catch(() => undefined) : undefined), () => undefined);
+      const settled = (record: object | null) => {
+        this.inflight.delete(key);
+        if (record && cache) cache.set(parsed.cacheKey, record).catch(() => undefined);
+      };
+      pending.then(settled, () => this.inflight.delete(key));
     }
     const record = await pending;
     if (!record) throw new NotFound('No record matches this lookup');
     return record;
   }
 
-  private async audited<T>(source: string, subject: string, caller: LookupCaller, work: (purpose: LookupPurpose) => Promise<T>): Promise<T> {
-    const purpose = LookupService.purpose(caller.headers);
-    const started = performance.now();
-    let status = 200;
-    let outcome: 'found' | 'not_found' | 'rejected' | 'error' = 'found';
+  private async record(source: string, subject: string, purpose: LookupPurpose, caller: LookupCaller, failure: unknown, ms: number): Promise<void> {
+    const status = failure === undefined ? 200 : this.deps.statusOf(failure);
+    const outcome: AuditEntry['outcome'] =
+      failure === undefined ? 'found' : failure instanceof NotFound ? 'not_found' : failure instanceof ValidationFailed ? 'rejected' : 'error';
+    if (isUpstreamError(failure)) {
+      // Codes only: an upstream's own words may hold the names and numbers of the person looked up.
+      const reason = (failure.details as { reason?: string }).reason;
+      this.deps.logger.warn({ source, code: failure.code, ...(reason ? { reason } : {}), reqId: caller.requestId }, 'lookup failed upstream');
+    } else if (failure !== undefined && !(failure instanceof GatewayError)) {
+      this.deps.logger.error({ err: failure, source, reqId: caller.requestId }, 'lookup failed unexpectedly');
+    }
+    const entry: AuditEntry = {
+      at: new Date().toISOString(),
+      client: caller.client,
+      officer: purpose.officerId,
+      dossierCode: purpose.dossierCode,
+      source,
+      subject,
+      outcome,
+      status,
+      latencyMs: Math.round(ms * 10) / 10,
+    };
     try {
-      return await work(purpose);
+      await this.deps.audit.record(entry);
     } catch (error) {
-      status = statusOf(error);
-      outcome = error instanceof NotFound ? 'not_found' : error instanceof ValidationFailed ? 'rejected' : 'error';
-      if (isUpstreamError(error)) this.deps.logger.warn({ source, code: error.code, reqId: caller.requestId }, `lookup failed: ${error.message}`);
-      else if (!(error instanceof GatewayError)) this.deps.logger.error({ err: error, source }, 'lookup failed unexpectedly');
-      throw error;
-    } finally {
-      const entry = {
-        at: new Date().toISOString(),
-        client: caller.client,
-        officer: purpose.officerId,
-        dossierCode: purpose.dossierCode,
-        source,
-        subject,
-        outcome,
-        status,
-        latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      };
-      this.deps.audit.record(entry).catch((err: unknown) => this.deps.logger.error({ err }, 'could not write the audit record'));
+      this.deps.logger.error({ source, reqId: caller.requestId, err: { name: (error as Error)?.name, code: (error as { code?: unknown })?.code } }, 'could not write the audit record: the lookup answers 503 without data');
+      throw new StoreUnavailable('The lookup could not be recorded in the audit trail, so no data is answered; retry shortly', { store: 'redis', reason: 'audit_not_written' }, { cause: error });
     }
   }
-}
-
-function hash(value: string): string {
-  return createHash('sha256').update(value).digest('hex').slice(0, 32);
 }

@@ -10,7 +10,8 @@ import { Gauge } from 'prom-client';
 import type { AlertConfig } from '../config.js';
 import { HistoryStore } from '../history/store.js';
 import type { Metrics } from './metrics.js';
-import type { OpsService } from './service.js';
+import type { Records } from '../records/records.js';
+import type { StoreMarker } from '../redis/marker.js';
 
 export interface Alert {
   rule: string;
@@ -49,6 +50,21 @@ export interface Observation {
 const HISTORY = 200;
 const WEBHOOK_ATTEMPTS = 5;
 
+/**
+ * What the rules read, as the ops service provides it. An interface of its own, so this module and
+ * service.ts (which builds the engine) do not import each other.
+ */
+export interface AlertInputs {
+  readiness(): Promise<{ ok: boolean; checks: Readonly<Record<string, { status: 'ok' | 'fail'; reason?: string; [more: string]: unknown }>> }>;
+  upstreams(): ReadonlyArray<{ name: string; circuit: 'closed' | 'open' | 'half-open'; openedAt: string | null }>;
+  queues(): Promise<ReadonlyArray<{ name: string; waiting: number; delayed: number }>>;
+  deps: {
+    store: { syncLagSeconds(now?: number): Promise<number>; deadLetterCount(): Promise<number> };
+    marker?: Pick<StoreMarker, 'dataLoss'>;
+    records?: Records;
+  };
+}
+
 export class AlertEngine {
   private readonly firing = new Map<string, Alert>();
   private readonly history: Alert[] = [];
@@ -61,7 +77,7 @@ export class AlertEngine {
   private readonly sources: AlertSource[] = [];
 
   constructor(
-    private readonly deps: { ops: OpsService; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
+    private readonly deps: { ops: AlertInputs; config: AlertConfig; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
   ) {
     const firing = this.firing;
     new Gauge({

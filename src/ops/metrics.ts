@@ -110,6 +110,8 @@ export class Metrics {
   });
 
   constructor(options: { defaults?: boolean } = {}) {
+    // Every outcome is exported from the start, at 0, so a rate over it exists before the first check.
+    for (const outcome of ['matched', 'drifted', 'failed']) this.reconcileChecks.inc({ outcome }, 0);
     const openConnections = () => this.openConnections();
     new Gauge({
       name: 'gateway_http_connections',

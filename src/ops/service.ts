@@ -7,7 +7,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
-import type { Config } from '../config.js';
+import type { AlertConfig, Config } from '../config.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { UpstreamGuard, UpstreamStatus } from '../resilience/guard.js';
 import type { SyncWorker } from '../sync/queue.js';
@@ -36,8 +36,25 @@ export interface CheckResult {
   [more: string]: unknown;
 }
 
+/** The slice of the configuration ops reads. */
+export interface OpsConfig {
+  role: Config['role'];
+  queuePrefix: string;
+  redis: Config['redis'];
+  alerts: AlertConfig;
+  /** Deliveries one worker runs at once, shown by readiness. */
+  syncConcurrency: number;
+  /** How many clients the clients file names, shown by readiness. */
+  clientCount: number;
+}
+
+/** The ops slice of a whole configuration. */
+export function opsConfig(config: Config): OpsConfig {
+  return { role: config.role, queuePrefix: config.queuePrefix, redis: config.redis, alerts: config.alerts, syncConcurrency: config.sync.concurrency, clientCount: config.clients.length };
+}
+
 export interface OpsDeps {
-  config: Config;
+  config: OpsConfig;
   redis: Redis;
   store: SyncStore;
   queue: Queue;
@@ -215,12 +232,12 @@ export class OpsService {
     if (worker) {
       const running = worker.worker.isRunning();
       checks.workers = running
-        ? { status: 'ok', concurrency: this.deps.config.sync.concurrency }
+        ? { status: 'ok', concurrency: this.deps.config.syncConcurrency }
         : { status: 'fail', reason: 'the sync worker is not running' };
     } else {
       checks.workers = { status: 'ok', reason: `role ${this.deps.config.role}: deliveries run in worker processes` };
     }
-    checks.config = { status: 'ok', role: this.deps.config.role, clients: this.deps.config.clients.length };
+    checks.config = { status: 'ok', role: this.deps.config.role, clients: this.deps.config.clientCount };
     checks.upstreams = {
       status: 'ok',
       reason: 'informational: an upstream being down does not make the gateway unready',

@@ -14,7 +14,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import type { PortalDossier } from '../domain/dossier.js';
-import { UpstreamUnavailable, isUpstreamError } from '../domain/errors.js';
+import { UpstreamRejected, UpstreamUnavailable, isUpstreamError } from '../domain/errors.js';
 import { parseJson } from '../domain/json.js';
 import type { NationalPortal } from '../ports/national-portal.js';
 import { Lease } from '../records/lease.js';
@@ -55,6 +55,9 @@ export type CheckResult =
   | { kind: 'drifted'; repaired: boolean; repairable: boolean };
 
 const REPAIR_ATTEMPTS = 5;
+const FAILURES_BEFORE_PAUSE = 3;
+const PAUSE_MS = 30_000;
+const MAX_PAUSE_MS = 5 * 60_000;
 const DEFER_MS = 2_000;
 const HELD_MS = 1_000;
 /** How long a run waits for a newer revision's delivery before counting the check failed. */
@@ -62,10 +65,11 @@ const MAX_DEFER_MS = 15 * 60_000;
 /** Open drifts are checked again (and their repair retried) after this long. */
 const DRIFT_RECHECK_MS = 60_000;
 /**
- * Continuous checks visit a dossier again after this long at the soonest: a small city does not have
- * its few dossiers asked for over and over; a large one cycles slower than this anyway.
+ * Continuous checks visit a dossier this long after its delivery or last check at the soonest: the
+ * portal's acknowledgement is fresh evidence, and a small city does not have its few dossiers asked
+ * for over and over (a large one cycles slower than this anyway).
  */
-const RECHECK_MS = 60 * 60_000;
+const RECHECK_MS = 15 * 60_000;
 
 export class Reconciler {
   private readonly lease: Lease;
@@ -79,6 +83,8 @@ export class Reconciler {
   private again = false;
   private generation = 0;
   private failingSince: number | null = null;
+  private consecutiveFailures = 0;
+  private pausedUntil = 0;
   private lastFailureLog = 0;
 
   constructor(private readonly deps: ReconcilerDeps) {
@@ -140,7 +146,7 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     if (!(await this.lease.hold())) return;
-    if (this.deps.guard.state !== 'closed') return;
+    if (this.deps.guard.state !== 'closed' || Date.now() < this.pausedUntil) return;
     let room = this.share - this.inFlight.size;
     if (room <= 0 || this.deps.guard.status().inFlight >= this.deps.maxConcurrent / 2) return;
     const busy = [...this.inFlight.keys()];
@@ -240,9 +246,13 @@ export class Reconciler {
     } catch (error) {
       if (heldBack(error)) return { kind: 'held' };
       logger.info({ maHoSo: m, err: (error as Error).message }, 'reconciliation: the portal did not answer the check');
+      // A refusal (an error_code answer) leaves the circuit alone; failures to answer count towards it.
+      if (!(error instanceof UpstreamRejected)) this.portalFailed();
+      else this.consecutiveFailures = 0;
       await store.touch(m);
       return this.counted({ kind: 'failed', reason: (error as Error).message }, recheck);
     }
+    this.consecutiveFailures = 0;
     const drift = driftOf(row.expected, found);
     if (drift === null) {
       if (row.driftOpen) await events.repaired(m, revision);
@@ -267,6 +277,19 @@ export class Reconciler {
     const repair = await this.repair(row, revision, 'missing' in drift);
     if (repair === 'repaired') await store.count({ repaired: 1 });
     return { kind: 'drifted', repaired: repair === 'repaired', repairable: repair !== 'no_copy' };
+  }
+
+  /**
+   * Checks the portal fails to answer, one after another, step the reconciler back (30 s, doubling to
+   * 5 min), so that its own failures do not open the circuit that deliveries go through.
+   */
+  private portalFailed(): void {
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures < FAILURES_BEFORE_PAUSE) return;
+    const steps = this.consecutiveFailures - FAILURES_BEFORE_PAUSE;
+    const pauseMs = Math.min(MAX_PAUSE_MS, PAUSE_MS * 2 ** Math.min(steps, 10));
+    this.pausedUntil = Date.now() + pauseMs;
+    this.deps.logger.warn({ failures: this.consecutiveFailures, pauseMs }, 'reconciliation: the portal fails the checks; pausing');
   }
 
   private async counted(result: CheckResult & { kind: 'failed' }, recheck: boolean): Promise<CheckResult> {

@@ -88,7 +88,8 @@ export class ReconcileStore {
 
   /**
    * Open drifts not checked for `driftAgeMs`, then the least recently checked delivered dossiers not
-   * checked for `recheckAgeMs`; none that a run is about to check.
+   * checked for `recheckAgeMs`; none that a run is about to check. The portal's acknowledgement of a
+   * delivery counts as a check: a dossier is first checked `recheckAgeMs` after its delivery.
    */
   async due(limit: number, driftAgeMs: number, recheckAgeMs: number, skip: readonly string[]): Promise<string[]> {
     const drifting = await this.query<{ ma_ho_so: string }>(
@@ -102,9 +103,9 @@ export class ReconcileStore {
     if (out.length >= limit) return out;
     const rest = await this.query<{ ma_ho_so: string }>(
       `SELECT ma_ho_so FROM reconcile_dossiers d
-        WHERE ${ELIGIBLE} AND (checked_at IS NULL OR checked_at < now() - make_interval(secs => $3))
+        WHERE ${ELIGIBLE} AND COALESCE(checked_at, delivered_at) < now() - make_interval(secs => $3)
           AND NOT (ma_ho_so = ANY($2::text[])) AND ${NOT_IN_RUN}
-        ORDER BY checked_at NULLS FIRST, delivered_at LIMIT $1`,
+        ORDER BY COALESCE(checked_at, delivered_at) LIMIT $1`,
       [limit - out.length, [...skip, ...out], recheckAgeMs / 1000],
     );
     return [...out, ...rest.rows.map((r) => r.ma_ho_so)];
@@ -180,25 +181,14 @@ export class ReconcileStore {
         params,
       );
       const queued = inserted.rowCount ?? 0;
-      await client.query(`UPDATE reconcile_runs SET queued = $2, finished_at = CASE WHEN $2 = 0 THEN now() END WHERE id = $1`, [id, queued]);
+      await client.query(`UPDATE reconcile_runs SET queued = $2, open = $2, finished_at = CASE WHEN $2 = 0 THEN now() END WHERE id = $1`, [id, queued]);
       return queued;
     });
   }
 
   async run(id: string): Promise<RunFigures | null> {
-    const { rows } = await this.query(
-      `SELECT r.id, r.queued, r.finished_at,
-              count(i.outcome)::int AS checked,
-              count(*) FILTER (WHERE i.outcome = 'matched')::int AS matched,
-              count(*) FILTER (WHERE i.outcome = 'drifted')::int AS drifted,
-              count(*) FILTER (WHERE i.repaired)::int AS repaired,
-              count(*) FILTER (WHERE i.outcome = 'failed')::int AS failed,
-              count(*) FILTER (WHERE i.ma_ho_so IS NOT NULL AND NOT i.settled)::int AS open
-         FROM reconcile_runs r LEFT JOIN reconcile_run_items i ON i.run_id = r.id
-        WHERE r.id = $1 GROUP BY r.id`,
-      [id],
-    );
-    const r = rows[0] as Record<string, unknown> | undefined;
+    const { rows } = await this.query('SELECT queued, checked, matched, drifted, repaired, failed, open FROM reconcile_runs WHERE id = $1', [id]);
+    const r = rows[0] as Record<string, number> | undefined;
     if (!r) return null;
     return {
       id,
@@ -253,29 +243,39 @@ export class ReconcileStore {
     item: Pick<RunItem, 'runId' | 'maHoSo'>,
     change: { outcome?: CheckOutcome; repaired?: boolean; repairAttempt?: boolean; settled: boolean; retryInMs?: number; deferred?: boolean },
   ): Promise<void> {
-    await this.query(
-      `UPDATE reconcile_run_items SET
-         outcome = COALESCE(outcome, $3), repaired = repaired OR $4, repair_attempts = repair_attempts + $5,
-         settled = $6, next_at = now() + make_interval(secs => $7),
-         deferred_since = CASE WHEN $8 THEN COALESCE(deferred_since, now()) ELSE NULL END
-       WHERE run_id = $1 AND ma_ho_so = $2`,
-      [
-        item.runId,
-        item.maHoSo,
-        change.outcome ?? null,
-        change.repaired ?? false,
-        change.repairAttempt ? 1 : 0,
-        change.settled,
-        (change.retryInMs ?? 0) / 1000,
-        change.deferred ?? false,
-      ],
-    );
-    if (change.settled) {
-      await this.query(
-        `UPDATE reconcile_runs SET finished_at = now()
-          WHERE id = $1 AND finished_at IS NULL AND NOT EXISTS (SELECT 1 FROM reconcile_run_items WHERE run_id = $1 AND NOT settled)`,
-        [item.runId],
+    await this.records.write(async (client) => {
+      const before = await client.query<{ outcome: CheckOutcome | null; repaired: boolean; settled: boolean }>(
+        'SELECT outcome, repaired, settled FROM reconcile_run_items WHERE run_id = $1 AND ma_ho_so = $2 FOR UPDATE',
+        [item.runId, item.maHoSo],
       );
-    }
+      const old = before.rows[0];
+      if (!old) return;
+      const outcome = old.outcome ?? change.outcome ?? null;
+      const repaired = old.repaired || (change.repaired ?? false);
+      await client.query(
+        `UPDATE reconcile_run_items SET
+           outcome = $3, repaired = $4, repair_attempts = repair_attempts + $5,
+           settled = $6, next_at = now() + make_interval(secs => $7),
+           deferred_since = CASE WHEN $8 THEN COALESCE(deferred_since, now()) ELSE NULL END
+         WHERE run_id = $1 AND ma_ho_so = $2`,
+        [item.runId, item.maHoSo, outcome, repaired, change.repairAttempt ? 1 : 0, change.settled, (change.retryInMs ?? 0) / 1000, change.deferred ?? false],
+      );
+      const counted = old.outcome === null && outcome !== null;
+      const d = {
+        checked: counted ? 1 : 0,
+        matched: counted && outcome === 'matched' ? 1 : 0,
+        drifted: counted && outcome === 'drifted' ? 1 : 0,
+        failed: counted && outcome === 'failed' ? 1 : 0,
+        repaired: !old.repaired && repaired ? 1 : 0,
+        settled: !old.settled && change.settled ? 1 : 0,
+      };
+      if (Object.values(d).every((v) => v === 0)) return;
+      await client.query(
+        `UPDATE reconcile_runs SET checked = checked + $2, matched = matched + $3, drifted = drifted + $4, failed = failed + $5,
+                repaired = repaired + $6, open = open - $7, finished_at = CASE WHEN open - $7 = 0 THEN now() ELSE finished_at END
+          WHERE id = $1`,
+        [item.runId, d.checked, d.matched, d.drifted, d.failed, d.repaired, d.settled],
+      );
+    });
   }
 }

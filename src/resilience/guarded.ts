@@ -1,6 +1,6 @@
 /** Ports wrapped in their upstream's guard: every call gets the breaker, the bulkhead and a deadline. */
 import type { NationalPortal } from '../ports/national-portal.js';
-import type { BusinessRegistry, CitizenRegistry } from '../ports/registries.js';
+import type { SourceRegistry } from '../lookup/source.js';
 import type { UpstreamGuard } from './guard.js';
 
 /** The guard's deadline, and the caller's own signal when it has one. */
@@ -16,10 +16,10 @@ export function guardPortal(portal: NationalPortal, guard: UpstreamGuard): Natio
   };
 }
 
-export function guardCitizens(registry: CitizenRegistry, guard: UpstreamGuard): CitizenRegistry {
-  return { findCitizen: (q, purpose, ctx) => guard.run((signal) => registry.findCitizen(q, purpose, { ...ctx, signal: both(ctx?.signal, signal) })) };
-}
-
-export function guardBusinesses(registry: BusinessRegistry, guard: UpstreamGuard): BusinessRegistry {
-  return { findBusiness: (code, purpose, ctx) => guard.run((signal) => registry.findBusiness(code, purpose, { ...ctx, signal: both(ctx?.signal, signal) })) };
+/** A sector source's registry behind its guard. */
+export function guardRegistry<Q, R>(registry: SourceRegistry<Q, R>, guard: UpstreamGuard): SourceRegistry<Q, R> {
+  return {
+    find: (q, purpose, ctx) => guard.run((signal) => registry.find(q, purpose, ctx ? { ...ctx, signal: both(ctx.signal, signal) } : { signal })),
+    close: () => registry.close(),
+  };
 }

@@ -35,7 +35,7 @@ export const DEFAULT_CIRCUIT = {
  */
 export const DEFAULT_PORTAL_CIRCUIT = {
   errorThresholdPercent: 50,
-  volumeThreshold: 20,
+  volumeThreshold: 40,
   windowMs: 30_000,
   openMs: 10_000,
   halfOpenTrials: 10,

@@ -129,7 +129,7 @@ export class SyncStore {
     const args: Array<string | Buffer> = [
       m, String(rev.revision), packDossier(JSON.stringify(rev.dossier)), String(nowMs), String(this.maxPendingProgress), this.outboxFlag,
     ];
-    for (const item of rev.progress) args.push(progressItemKey(item), JSON.stringify(item));
+    for (const item of rev.progress) args.push(progressItemKey(item), encodeStep(item));
     // Only a new acceptance needs confirming: duplicate, stale and refused answers changed nothing.
     const [outcome, value] = await this.durability.run(
       (redis) => (redis as ScriptedRedis).gwAccept(k.dossier(m), k.data(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.lag, k.outbox, ...args),
@@ -167,7 +167,7 @@ export class SyncStore {
     if (r[0] === 0) return { busyMs: Number(r[1]) };
     const [, acc, del, known, dead, att, data, flat] = r as [number, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer, Buffer[]];
     const progress: PendingProgress[] = [];
-    for (let i = 0; i < flat.length; i += 2) progress.push(parsePending(flat[i]!.toString('utf8'), flat[i + 1]!.toString('utf8')));
+    for (let i = 0; i < flat.length; i += 2) progress.push(parsePending(m, flat[i]!.toString('utf8'), flat[i + 1]!.toString('utf8')));
     return {
       accepted: Number(acc.toString()),
       delivered: Number(del.toString()),
@@ -313,10 +313,25 @@ export class SyncStore {
   }
 }
 
-/** A pending step as stored: key `ThoiDiemXuLy|TrangThai`, value `revision|item JSON`. */
-function parsePending(key: string, value: string): PendingProgress {
+/**
+ * A step as stored: its JSON without the three fields its key and its dossier already give (MaHoSo,
+ * ThoiDiemXuLy, TrangThai), about 80 bytes less per waiting step.
+ */
+function encodeStep(item: ProgressItem): string {
+  const { MaHoSo: _m, ThoiDiemXuLy: _t, TrangThai: _s, ...rest } = item;
+  return JSON.stringify(rest);
+}
+
+/** A pending step as stored: key `ThoiDiemXuLy|TrangThai`, value `revision|step JSON` (encodeStep). */
+function parsePending(m: string, key: string, value: string): PendingProgress {
   const bar = value.indexOf('|');
-  return { key, revision: Number(value.slice(0, bar)), item: parseJson(value.slice(bar + 1)) as ProgressItem, raw: value };
+  const rest = value.slice(bar + 1);
+  const k = key.indexOf('|');
+  const status = key.slice(k + 1);
+  // Steps stored whole (before encodeStep) repeat these fields; JSON.parse keeps their last value, the same.
+  const head = `{"MaHoSo":${JSON.stringify(m)},"ThoiDiemXuLy":${JSON.stringify(key.slice(0, k))},"TrangThai":${/^-?\d+$/.test(status) ? status : JSON.stringify(status)}`;
+  const text = rest === '{}' ? `${head}}` : `${head},${rest.slice(1)}`;
+  return { key, revision: Number(value.slice(0, bar)), item: parseJson(text) as ProgressItem, raw: value };
 }
 
 function newLetterId(): string {

@@ -16,6 +16,16 @@ const M = '000.00.01.H26-261129-0001';
 const unavailable = () => new UpstreamUnavailable('down', { upstream: 'dvcqg', reason: 'http_5xx' });
 
 describe('FakeNationalPortal', () => {
+  it('can be tampered with like the simulator: a dossier forgotten, a field changed', async () => {
+    const portal = new FakeNationalPortal();
+    await portal.syncDossier(sampleDossier(M), { knownToPortal: false });
+    expect(portal.tamperDossier(M, { TrangThaiHoSo: 9, GhiChu: null })?.TrangThaiHoSo).toBe(9);
+    expect((await portal.findDossier(M))?.TrangThaiHoSo).toBe(9);
+    expect(portal.forgetDossier(M)).toBe(true);
+    expect(await portal.findDossier(M)).toBeNull();
+    expect(portal.tamperDossier(M, { TrangThaiHoSo: 2 })).toBeUndefined();
+  });
+
   it('fails the next calls as armed, in order, then answers again', async () => {
     const portal = new FakeNationalPortal();
     const rejected = new UpstreamRejected('no', { upstream: 'dvcqg', upstreamCode: '9', upstreamMessage: null });

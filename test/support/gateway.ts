@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { startDvcqgSimulator, type DvcqgSimulator, type DvcqgSimulatorOptions } from '../../adapters/dvcqg/index.js';
-import { startDancuSimulator, type DancuSimulator } from '../../adapters/dancu-soap/simulator.js';
-import { startDkdnSimulator, type DkdnSimulator } from '../../adapters/dkdn-rest/simulator.js';
+import type { DancuSimulator } from '../../adapters/dancu-soap/simulator.js';
+import type { DkdnSimulator } from '../../adapters/dkdn-rest/simulator.js';
+import { SOURCES } from '../../adapters/sources.js';
+import type { SourceSimulator } from '../../src/lookup/source.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { redisUrl, testRedis, uniquePrefix } from './redis.js';
@@ -22,7 +24,7 @@ export const KEYS = {
   all: 'key-all-0123456789',
 };
 
-export function clientsFile(): string {
+export function clientsFile(extra: readonly Record<string, unknown>[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), 'gw-clients-'));
   const path = join(dir, 'clients.json');
   writeFileSync(
@@ -34,6 +36,7 @@ export function clientsFile(): string {
       { name: 'monitoring', apiKey: KEYS.opsRead, roles: ['ops-read'] },
       { name: 'city-office', apiKey: KEYS.kpi, roles: ['kpi'] },
       { name: 'everything', apiKey: KEYS.all, roles: ['sync', 'lookup', 'ops'] },
+      ...extra,
     ]),
   );
   return path;
@@ -42,6 +45,8 @@ export function clientsFile(): string {
 export interface TestGateway {
   gateway: Gateway;
   portal: DvcqgSimulator;
+  /** Every sector source's simulator, by source name. */
+  sims: Record<string, SourceSimulator>;
   citizens: DancuSimulator;
   businesses: DkdnSimulator;
   url: string;
@@ -52,23 +57,36 @@ export interface TestGateway {
 }
 
 export async function startTestGateway(
-  options: { env?: Record<string, string>; portal?: DvcqgSimulatorOptions; portalSim?: DvcqgSimulator; prefix?: string; logger?: Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    portal?: DvcqgSimulatorOptions;
+    portalSim?: DvcqgSimulator;
+    prefix?: string;
+    /** More entries of the clients file, beside those of KEYS. */
+    clients?: readonly Record<string, unknown>[];
+    /** The gateway's logger; default a silent one (TEST_LOG_LEVEL to see it). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestGateway> {
   const prefix = options.prefix ?? uniquePrefix('gw');
   const portal = options.portalSim ?? (await startDvcqgSimulator({ port: 0, seed: 7, ...options.portal }));
-  const citizens = await startDancuSimulator({ port: 0, seed: 7 });
-  const businesses = await startDkdnSimulator({ port: 0, seed: 7 });
+  const sims: Record<string, SourceSimulator> = {};
+  const simEnv: Record<string, string> = {};
+  for (const source of SOURCES) {
+    const sim = await source.simulator.start({ port: 0, seed: 7 });
+    sims[source.name] = sim;
+    Object.assign(simEnv, source.simulator.env(sim));
+  }
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
     REDIS_URL: redisUrl(),
     QUEUE_PREFIX: prefix,
-    GATEWAY_CLIENTS_FILE: clientsFile(),
+    GATEWAY_CLIENTS_FILE: clientsFile(options.clients),
     DVCQG_AUTH_URL: portal.authUrl,
     DVCQG_API_URL: portal.apiUrl,
     DVCQG_TIMEOUT_MS: '2000',
-    DANCU_URL: citizens.url,
-    DKDN_URL: businesses.url,
+    ...simEnv,
     SYNC_BACKOFF_BASE_MS: '50',
     SYNC_BACKOFF_MAX_MS: '400',
     SYNC_RECONCILE_INTERVAL_MS: '1000',
@@ -83,8 +101,9 @@ export async function startTestGateway(
   return {
     gateway,
     portal,
-    citizens,
-    businesses,
+    sims,
+    citizens: sims.dancu as DancuSimulator,
+    businesses: sims.dkdn as DkdnSimulator,
     url: `http://127.0.0.1:${gateway.port}`,
     prefix,
     config,
@@ -92,7 +111,7 @@ export async function startTestGateway(
     stop: async () => {
       await gateway.stop();
       if (!options.portalSim) await portal.close();
-      await Promise.all([citizens.close(), businesses.close()]);
+      await Promise.all(Object.values(sims).map((sim) => sim.close()));
       await cleanup();
     },
   };

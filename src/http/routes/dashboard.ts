@@ -3,10 +3,11 @@
  *
  * The dashboard is static files: the page needs no authentication (it shows a sign-in form) and reads
  * everything through the `/v1/ops` JSON API with the key as a Bearer header. bull-board's own pages
- * cannot send that header, so after sign-in the dashboard posts the key to `/ops/session`, which keeps
- * it in an HttpOnly, SameSite=Strict cookie scoped to `/ops`; bull-board answers only to a cookie
- * holding a known key with `ops-read`. An `ops` key gets the writable board, an `ops-read` key the
- * read-only one: two board instances behind the same path, chosen per request.
+ * cannot send that header, so after sign-in the dashboard posts the key to `/ops/session`, which
+ * answers an HttpOnly, SameSite=Strict cookie scoped to `/ops` holding an opaque session id (never the
+ * key; see sessions.ts); bull-board answers only to a live session of a client with `ops-read`. An
+ * `ops` key gets the writable board, an `ops-read` key the read-only one: two board instances behind
+ * the same path, chosen per request. Every page carries the security headers of security-headers.ts.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,12 +18,15 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { ValidationFailed } from '../../domain/errors.js';
-import type { AuthenticatedClient, ClientDirectory } from '../auth.js';
+import { ClientDirectory, type AuthenticatedClient } from '../auth.js';
 import { parseJsonBody } from '../body.js';
 import { problem, sendProblem } from '../problem.js';
+import { documented } from '../route-docs.js';
+import { dashboardHeaders, inlineStyleHeaders } from '../security-headers.js';
+import { SESSION_TTL_SECONDS, type SessionStore } from '../sessions.js';
 
 export const BOARD_PATH = '/ops/queues';
-export const SESSION_COOKIE = 'gw_ops_key';
+export const SESSION_COOKIE = 'gw_ops_session';
 const MAX_KEY_LENGTH = 512;
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,22 +38,18 @@ export const DASHBOARD_DIR = [resolve(here, '../../ops/dashboard'), resolve(here
   existsSync(join(d, 'index.html')),
 ) ?? resolve(here, '../../ops/dashboard');
 
-const PAGE_HEADERS: Record<string, string> = {
-  'Content-Security-Policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'X-Frame-Options': 'DENY',
-  'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
-  // Small files, changed by deployments: always revalidate so a screen never runs an old page.
-  'Cache-Control': 'no-cache',
-};
-
-export function dashboardRoutes(deps: { directory: ClientDirectory; queue: Queue }): Router {
+export function dashboardRoutes(deps: { directory: ClientDirectory; queue: Queue; sessions: SessionStore }): Router {
   const router = Router();
-  const { directory } = deps;
+  const { directory, sessions } = deps;
   const boards = { writable: board(deps.queue, false), readOnly: board(deps.queue, true) };
 
-  router.post('/ops/session', (req: Request, res: Response) => {
+  router.use('/ops', dashboardHeaders);
+  router.use(BOARD_PATH, inlineStyleHeaders);
+
+  router.post(
+    '/ops/session',
+    documented({ tag: 'dashboard', summary: "Signs the dashboard in: answers a session cookie (an opaque id, never the key) for bull-board's pages", roles: null, body: { schema: { type: 'object', required: ['apiKey'], properties: { apiKey: { type: 'string' } } } }, responses: { 200: { description: 'Signed in; Set-Cookie holds the session', schema: { type: 'object', properties: { client: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, board: { type: 'string' } } } } }, problems: [400, 401, 403] }),
+    async (req: Request, res: Response) => {
     if (!sameOrigin(req)) return sendProblem(res, problem(403, 'forbidden', 'Sign in from the dashboard of this gateway'));
     const body = parseJsonBody(req) as { apiKey?: unknown } | null;
     const key = body && typeof body === 'object' ? body.apiKey : undefined;
@@ -59,18 +59,26 @@ export function dashboardRoutes(deps: { directory: ClientDirectory; queue: Queue
     const client = directory.find(key);
     if (!client) return sendProblem(res, problem(401, 'unauthorized', 'The API key is not known'));
     if (!client.roles.has('ops-read')) return sendProblem(res, problem(403, 'forbidden', `Client ${client.name} lacks the role ops-read`));
-    res.setHeader('Set-Cookie', cookie(req, encodeURIComponent(key)));
+    const id = await sessions.create(ClientDirectory.keyHash(key));
+    res.setHeader('Set-Cookie', cookie(req, id, SESSION_TTL_SECONDS));
     res.setHeader('Cache-Control', 'no-store');
     res.json({ client: client.name, roles: [...client.roles].sort(), board: `${BOARD_PATH}/` });
   });
 
-  router.delete('/ops/session', (req: Request, res: Response) => {
+  router.delete(
+    '/ops/session',
+    documented({ tag: 'dashboard', summary: 'Ends the dashboard session', roles: null, responses: { 204: { description: 'Signed out' } } }),
+    async (req: Request, res: Response) => {
+    const id = sessionId(req);
+    if (id) await sessions.end(id);
     res.setHeader('Set-Cookie', cookie(req, '', 0));
     res.status(204).end();
   });
 
-  router.use(BOARD_PATH, (req: Request, res: Response, next: NextFunction) => {
-    const client = cookieClient(req, directory);
+  router.use(BOARD_PATH, async (req: Request, res: Response, next: NextFunction) => {
+    const id = sessionId(req);
+    const hash = id ? await sessions.find(id) : null;
+    const client = hash ? directory.findByHash(hash) : undefined;
     if (!client || !client.roles.has('ops-read')) return deny(req, res, client);
     if (req.method !== 'GET' && req.method !== 'HEAD' && !sameOrigin(req)) {
       return sendProblem(res, problem(403, 'forbidden', 'Cross-origin requests to the queue board are refused'));
@@ -88,9 +96,8 @@ export function dashboardRoutes(deps: { directory: ClientDirectory; queue: Queue
       index: 'index.html',
       dotfiles: 'ignore',
       etag: true,
-      setHeaders: (res) => {
-        for (const [k, v] of Object.entries(PAGE_HEADERS)) res.setHeader(k, v);
-      },
+      // Small files, changed by deployments: always revalidate so a screen never runs an old page.
+      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
     }),
   );
 
@@ -116,18 +123,13 @@ function cookie(req: Request, value: string, maxAge?: number): string {
   return parts.join('; ');
 }
 
-function cookieClient(req: Request, directory: ClientDirectory): AuthenticatedClient | undefined {
+/** The session id of the request's cookie, or undefined. */
+function sessionId(req: Request): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    try {
-      const key = decodeURIComponent(part.slice(eq + 1).trim());
-      return key ? directory.find(key) : undefined;
-    } catch {
-      return undefined;
-    }
+    if (eq >= 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
   }
   return undefined;
 }
@@ -148,7 +150,7 @@ function deny(req: Request, res: Response, client: AuthenticatedClient | undefin
     ? problem(403, 'forbidden', `Client ${client.name} lacks the role ops-read`)
     : problem(401, 'unauthorized', 'Sign in on the dashboard at /ops/ first: the queue board reads its key from the session cookie');
   if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
-    res.status(p.status).type('html').setHeader('Content-Security-Policy', "default-src 'none'");
+    res.status(p.status).type('html').setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
     res.send(
       '<!doctype html><html lang="vi"><meta charset="utf-8"><title>dvc-gateway</title>' +
         `<p>Chưa đăng nhập hoặc khóa không có quyền xem. / Not signed in, or the key may not view this.</p>` +

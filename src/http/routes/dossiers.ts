@@ -7,6 +7,9 @@ import type { SyncService } from '../../sync/service.js';
 import { requireRole, type ClientDirectory } from '../auth.js';
 import { parseJsonBody } from '../body.js';
 import { problem, problemFor, sendProblem } from '../problem.js';
+import { documented } from '../route-docs.js';
+
+const OUTCOME = { type: 'object', required: ['maHoSo', 'revision', 'outcome'], properties: { maHoSo: { type: 'string' }, revision: { type: 'integer' }, outcome: { enum: ['accepted', 'duplicate', 'stale'] }, currentRevision: { type: 'integer' } } };
 
 export const MAX_BATCH_ITEMS = 1_000;
 /** Field errors listed across all items of one batch answer, so a batch of bad items cannot make a huge answer. */
@@ -24,7 +27,19 @@ export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncServ
   const router = Router();
   const { directory, sync } = deps;
 
-  router.put('/v1/dossiers/:maHoSo', requireRole(directory, 'sync'), async (req: Request, res: Response) => {
+  router.put(
+    '/v1/dossiers/:maHoSo',
+    documented({
+      tag: 'sync',
+      summary: 'Pushes a revision of a dossier; it reaches the portal whatever the faults',
+      path: '/v1/dossiers/{MaHoSo}',
+      params: { MaHoSo: '1 to 50 letters, digits, ".", "-" and "_"' },
+      roles: ['sync'],
+      body: { schema: 'dossier-revision.schema.json' },
+      responses: { 202: { description: 'accepted: it will reach the portal', schema: OUTCOME }, 200: { description: 'duplicate or stale: ignored', schema: OUTCOME } },
+      problems: [400, 413, 415, 503],
+    }),
+    requireRole(directory, 'sync'), async (req: Request, res: Response) => {
     const m = String(req.params.maHoSo);
     const rule = checkMaHoSo(m);
     if (rule) throw new ValidationFailed('invalid_body', `The MaHoSo in the URL is not valid: ${rule}`, [{ path: '/dossier/MaHoSo', message: rule }]);
@@ -33,7 +48,17 @@ export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncServ
     res.status(outcome.outcome === 'accepted' ? 202 : 200).json(outcomeBody(outcome));
   });
 
-  router.post('/v1/dossiers/batch', requireRole(directory, 'sync'), async (req: Request, res: Response) => {
+  router.post(
+    '/v1/dossiers/batch',
+    documented({
+      tag: 'sync',
+      summary: 'Pushes up to 1,000 revisions; one bad item does not reject the others',
+      roles: ['sync'],
+      body: { schema: 'dossier-batch.schema.json' },
+      responses: { 207: { description: 'One result per item, in order: an outcome or a problem', schema: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: { type: 'object' } } } } } },
+      problems: [400, 413, 415, 503],
+    }),
+    requireRole(directory, 'sync'), async (req: Request, res: Response) => {
     const body = parseJsonBody(req);
     const errors = deps.validateBatch(body);
     if (errors.length > 0) {
@@ -76,7 +101,18 @@ export function dossierRoutes(deps: { directory: ClientDirectory; sync: SyncServ
     res.status(207).json({ results });
   });
 
-  router.get('/v1/dossiers/:maHoSo', requireRole(directory, 'sync', 'ops-read'), async (req: Request, res: Response) => {
+  router.get(
+    '/v1/dossiers/:maHoSo',
+    documented({
+      tag: 'sync',
+      summary: "A dossier's sync state",
+      path: '/v1/dossiers/{MaHoSo}',
+      params: { MaHoSo: 'the dossier code' },
+      roles: ['sync', 'ops-read'],
+      responses: { 200: { description: 'The sync state', schema: { type: 'object', required: ['maHoSo', 'acceptedRevision', 'deliveredRevision', 'state', 'attempts', 'pendingProgress', 'lastError', 'deliveredAt'], properties: { maHoSo: { type: 'string' }, acceptedRevision: { type: 'integer' }, deliveredRevision: { type: ['integer', 'null'] }, state: { enum: ['pending', 'retrying', 'delivered', 'dead'] }, attempts: { type: 'integer' }, pendingProgress: { type: 'integer' }, lastError: { type: ['object', 'null'] }, deliveredAt: { type: ['string', 'null'] } } } } },
+      problems: [400, 404, 503],
+    }),
+    requireRole(directory, 'sync', 'ops-read'), async (req: Request, res: Response) => {
     const m = String(req.params.maHoSo);
     const rule = checkMaHoSo(m);
     if (rule) throw new ValidationFailed('invalid_identifier', rule, [{ path: 'maHoSo', message: rule }]);

@@ -8,6 +8,7 @@ import { outboxCaughtUp } from '../../reconcile/catch-up.js';
 import type { SyncStore } from '../../sync/store.js';
 import { requireRole, type ClientDirectory } from '../auth.js';
 import { problem, sendProblem } from '../problem.js';
+import { documented, type RouteDoc } from '../route-docs.js';
 
 export const HISTORY_MAX_LIMIT = 1_000;
 const HISTORY_DEFAULT_LIMIT = 100;
@@ -21,11 +22,39 @@ function query(req: Request, name: string): string | undefined {
   return raw;
 }
 
+// OpenAPI entry of this route (src/http/route-docs.ts).
+const HISTORY: RouteDoc = {
+  tag: 'history',
+  path: '/v1/dossiers/{MaHoSo}/history',
+  summary: "A dossier's history, oldest first, from PostgreSQL",
+  roles: ['sync', 'ops-read'],
+  params: { MaHoSo: 'the dossier code' },
+  query: [
+    { name: 'limit', description: '1-1000 (default 100)', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+    { name: 'cursor', description: 'nextCursor of the previous page' },
+  ],
+  responses: {
+    200: {
+      description: '{"maHoSo", "events", "nextCursor"}',
+      schema: {
+        type: 'object',
+        required: ['maHoSo', 'events', 'nextCursor'],
+        properties: {
+          maHoSo: { type: 'string' },
+          events: { type: 'array', items: { type: 'object', required: ['at', 'type', 'revision', 'detail'], properties: { at: { type: 'string', format: 'date-time' }, type: { type: 'string' }, revision: { type: ['integer', 'null'] }, detail: {} } } },
+          nextCursor: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
+  problems: [400, 404, 503],
+};
+
 export function historyRoutes(deps: { directory: ClientDirectory; history: HistoryStore; store: SyncStore; redis: Redis; prefix: string }): Router {
   const router = Router();
   const { directory, history, store } = deps;
 
-  router.get('/v1/dossiers/:maHoSo/history', requireRole(directory, 'sync', 'ops-read'), async (req: Request, res: Response) => {
+  router.get('/v1/dossiers/:maHoSo/history', documented(HISTORY), requireRole(directory, 'sync', 'ops-read'), async (req: Request, res: Response) => {
     const m = String(req.params.maHoSo);
     const rule = checkMaHoSo(m);
     if (rule) throw new ValidationFailed('invalid_identifier', rule, [{ path: 'maHoSo', message: rule }]);

@@ -5,11 +5,58 @@ import type { Logger } from 'pino';
 import { ValidationFailed } from '../../domain/errors.js';
 import { checkMaHoSo } from '../../domain/identifiers.js';
 import type { OpsService } from '../../ops/service.js';
+import { parseId } from '../../lookup/audit-redis.js';
 import { enqueueDelivery } from '../../sync/queue.js';
 import type { SyncStore } from '../../sync/store.js';
 import { requireRole, type ClientDirectory } from '../auth.js';
 import { parseJsonBody } from '../body.js';
 import { problem, sendProblem } from '../problem.js';
+import { documented, type ParamDoc } from '../route-docs.js';
+
+const PAGE = { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: { type: 'object' } }, nextCursor: { type: ['string', 'null'] } } };
+const REPLAYED = { type: 'object', required: ['replayed'], properties: { replayed: { type: 'integer' } } };
+const QUEUES = { type: 'object', required: ['queues'], properties: { queues: { type: 'array', items: { type: 'object', required: ['name', 'waiting', 'active', 'delayed', 'failed', 'completed', 'oldestWaitingAgeSeconds', 'perMinute'] } } } };
+const UPSTREAMS = {
+  type: 'object',
+  required: ['upstreams'],
+  properties: {
+    upstreams: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'kind', 'circuit', 'requests', 'failures', 'timeouts', 'rejected', 'latencyMs', 'lastError'],
+        properties: { name: { type: 'string' }, kind: { type: 'string' }, circuit: { enum: ['closed', 'open', 'half-open'] }, lastError: { type: ['object', 'null'] } },
+      },
+    },
+  },
+};
+const AUDIT_ENTRY = {
+  type: 'object',
+  required: ['at', 'client', 'officer', 'dossierCode', 'source', 'subject', 'outcome', 'status', 'latencyMs'],
+  properties: {
+    at: { type: 'string', format: 'date-time' },
+    client: { type: 'string' },
+    officer: { type: 'string' },
+    dossierCode: { type: 'string' },
+    source: { type: 'string' },
+    subject: { type: 'string' },
+    outcome: { enum: ['found', 'not_found', 'rejected', 'error'] },
+    status: { type: 'integer' },
+    latencyMs: { type: 'number' },
+  },
+};
+const AUDIT_PAGE = { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: AUDIT_ENTRY }, nextCursor: { type: ['string', 'null'] } } };
+const LIMIT: ParamDoc = { name: 'limit', description: 'entries per page, 1-500 (default 50)', schema: { type: 'integer', minimum: 1, maximum: 500 } };
+const CURSOR: ParamDoc = { name: 'cursor', description: 'nextCursor of the previous page' };
+const AUDIT_QUERY: ParamDoc[] = [
+  { name: 'subject', description: 'the identifier looked up' },
+  { name: 'dossier', description: 'the MaHoSo the lookup was made for' },
+  { name: 'officer', description: 'the officer (X-Officer-Id)' },
+  { name: 'from', description: 'ISO-8601 instant, included', schema: { type: 'string', format: 'date-time' } },
+  { name: 'to', description: 'ISO-8601 instant, included', schema: { type: 'string', format: 'date-time' } },
+  LIMIT,
+  CURSOR,
+];
 
 function intParam(req: Request, name: string, fallback: number, max: number): number {
   const raw = (req.query as Record<string, unknown>)[name];
@@ -30,7 +77,7 @@ function stringParam(req: Request, name: string): string | undefined {
 function timeParam(req: Request, name: string): string | undefined {
   const raw = stringParam(req, name);
   if (raw === undefined) return undefined;
-  const ms = Date.parse(raw);
+  const ms = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
   if (Number.isNaN(ms)) throw new ValidationFailed('invalid_query', `${name} must be an ISO-8601 date-time`, [{ path: name, message: 'must be ISO-8601' }]);
   return new Date(ms).toISOString();
 }
@@ -41,15 +88,15 @@ export function opsRoutes(deps: { directory: ClientDirectory; ops: OpsService; s
   const read = requireRole(directory, 'ops-read');
   const act = requireRole(directory, 'ops');
 
-  router.get('/v1/ops/queues', read, async (_req: Request, res: Response) => {
+  router.get('/v1/ops/queues', documented({ tag: 'ops', summary: 'Queue figures', roles: ['ops-read'], responses: { 200: { description: '{"queues": [...]}', schema: QUEUES } }, problems: [503] }), read, async (_req: Request, res: Response) => {
     res.json({ queues: await ops.queues() });
   });
 
-  router.get('/v1/ops/upstreams', read, (_req: Request, res: Response) => {
+  router.get('/v1/ops/upstreams', documented({ tag: 'ops', summary: "Each upstream's circuit, figures of the last 5 minutes and last error", roles: ['ops-read'], responses: { 200: { description: '{"upstreams": [...]}', schema: UPSTREAMS } } }), read, (_req: Request, res: Response) => {
     res.json({ upstreams: ops.upstreams() });
   });
 
-  router.get('/v1/ops/sync', read, async (_req: Request, res: Response) => {
+  router.get('/v1/ops/sync', documented({ tag: 'ops', summary: 'Sync lag, undelivered dossiers, dead letters, recent replays', roles: ['ops-read'], responses: { 200: { description: 'The sync figures', schema: { type: 'object' } } }, problems: [503] }), read, async (_req: Request, res: Response) => {
     const [lag, undelivered, deadLetters, replays] = await Promise.all([
       store.syncLagSeconds(),
       store.undeliveredCount(),
@@ -59,11 +106,11 @@ export function opsRoutes(deps: { directory: ClientDirectory; ops: OpsService; s
     res.json({ lagSeconds: Math.round(lag * 10) / 10, undeliveredDossiers: undelivered, deadLetters, recentReplays: replays });
   });
 
-  router.get('/v1/ops/alerts', read, (_req: Request, res: Response) => {
+  router.get('/v1/ops/alerts', documented({ tag: 'ops', summary: 'Alerts firing, and those resolved recently', roles: ['ops-read'], responses: { 200: { description: '{"firing", "recent"}', schema: { type: 'object', required: ['firing', 'recent'], properties: { firing: { type: 'array', items: { type: 'object' } }, recent: { type: 'array', items: { type: 'object' } } } } } } }), read, (_req: Request, res: Response) => {
     res.json(ops.alerts.list());
   });
 
-  router.get('/v1/ops/dead-letters', read, async (req: Request, res: Response) => {
+  router.get('/v1/ops/dead-letters', documented({ tag: 'ops', summary: 'Dead letters, newest first', roles: ['ops-read'], query: [LIMIT, CURSOR], responses: { 200: { description: '{"items", "nextCursor"}', schema: PAGE } }, problems: [400, 503] }), read, async (req: Request, res: Response) => {
     const limit = intParam(req, 'limit', 50, 500);
     const cursor = stringParam(req, 'cursor');
     if (cursor !== undefined && !/^\d+$/.test(cursor)) {
@@ -78,7 +125,7 @@ export function opsRoutes(deps: { directory: ClientDirectory; ops: OpsService; s
     return r;
   };
 
-  router.post('/v1/ops/dead-letters/replay', act, async (req: Request, res: Response) => {
+  router.post('/v1/ops/dead-letters/replay', documented({ tag: 'ops', summary: 'Replays every dead letter matching the filter', roles: ['ops'], body: { required: false, schema: { type: 'object', additionalProperties: false, properties: { maHoSo: { type: 'string' }, reasonCode: { type: 'string' } } } }, responses: { 202: { description: '{"replayed": n}', schema: REPLAYED } }, problems: [400, 413, 415, 503] }), act, async (req: Request, res: Response) => {
     let filter: { maHoSo?: unknown; reasonCode?: unknown } = {};
     const hasBody = Buffer.isBuffer(req.body) && req.body.length > 0;
     if (hasBody) {
@@ -105,7 +152,7 @@ export function opsRoutes(deps: { directory: ClientDirectory; ops: OpsService; s
     res.status(202).json({ replayed });
   });
 
-  router.post('/v1/ops/dead-letters/:id/replay', act, async (req: Request, res: Response) => {
+  router.post('/v1/ops/dead-letters/:id/replay', documented({ tag: 'ops', summary: 'Replays one dead letter', roles: ['ops'], params: { id: 'the letter id, as listed' }, responses: { 202: { description: '{"replayed": 1}', schema: REPLAYED } }, problems: [404, 503] }), act, async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const r = await requeue(id, req.client!.name);
     if (!r) return sendProblem(res, problem(404, 'not_found', `No dead letter ${id}`));
@@ -113,7 +160,7 @@ export function opsRoutes(deps: { directory: ClientDirectory; ops: OpsService; s
     res.status(202).json({ replayed: 1 });
   });
 
-  router.get('/v1/ops/audit', read, async (req: Request, res: Response) => {
+  router.get('/v1/ops/audit', documented({ tag: 'lookups', summary: 'The lookup audit trail, newest first', roles: ['ops-read'], query: AUDIT_QUERY, responses: { 200: { description: '{"items", "nextCursor"}', schema: AUDIT_PAGE } }, problems: [400, 503] }), read, async (req: Request, res: Response) => {
     const q = {
       limit: intParam(req, 'limit', 50, 500),
       subject: stringParam(req, 'subject'),
@@ -123,7 +170,7 @@ export function opsRoutes(deps: { directory: ClientDirectory; ops: OpsService; s
       to: timeParam(req, 'to'),
       cursor: stringParam(req, 'cursor'),
     };
-    if (q.cursor !== undefined && !/^\d+-\d+$/.test(q.cursor)) {
+    if (q.cursor !== undefined && parseId(q.cursor) === undefined) {
       throw new ValidationFailed('invalid_query', 'cursor is not one this API returned', [{ path: 'cursor', message: 'is not valid' }]);
     }
     const clean = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as typeof q & { limit: number };

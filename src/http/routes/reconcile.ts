@@ -11,6 +11,7 @@ import type { ReconcileStore, RunFilter } from '../../reconcile/store.js';
 import { requireRole, type ClientDirectory } from '../auth.js';
 import { parseJsonBody } from '../body.js';
 import { problem, sendProblem } from '../problem.js';
+import { documented, type RouteDoc } from '../route-docs.js';
 
 /** A run asked for right after deliveries waits this long at most for them to reach PostgreSQL. */
 const CATCH_UP_MS = 5_000;
@@ -48,11 +49,47 @@ export function parseRunFilter(body: unknown): RunFilter {
   return filter;
 }
 
+// OpenAPI entries of these routes (src/http/route-docs.ts).
+const RECONCILE_START: RouteDoc = {
+  tag: 'reconcile',
+  summary: "Compares the portal's copy of delivered dossiers with what was delivered, and repairs drift",
+  roles: ['ops'],
+  body: { schema: { type: 'object', additionalProperties: false, properties: { maHoSo: { type: 'string' }, receivedFrom: { type: 'string', pattern: '^\\d{8}$' }, receivedTo: { type: 'string', pattern: '^\\d{8}$' } } } },
+  responses: { 202: { description: '{"id", "queued"}', schema: { type: 'object', required: ['id', 'queued'], properties: { id: { type: 'string' }, queued: { type: 'integer' } } } } },
+  problems: [400, 413, 415, 503],
+};
+
+const RECONCILE_RUN: RouteDoc = {
+  tag: 'reconcile',
+  summary: 'The progress of a reconciliation run',
+  roles: ['ops-read'],
+  params: { id: 'the id answered by POST /v1/ops/reconcile' },
+  responses: {
+    200: {
+      description: 'The run',
+      schema: {
+        type: 'object',
+        required: ['id', 'state', 'queued', 'checked', 'matched', 'drifted', 'repaired', 'failed'],
+        properties: { id: { type: 'string' }, state: { enum: ['running', 'done'] }, queued: { type: 'integer' }, checked: { type: 'integer' }, matched: { type: 'integer' }, drifted: { type: 'integer' }, repaired: { type: 'integer' }, failed: { type: 'integer' } },
+      },
+    },
+  },
+  problems: [404, 503],
+};
+
+const RECONCILE_RUNS: RouteDoc = {
+  tag: 'reconcile',
+  summary: 'Recent reconciliation runs',
+  roles: ['ops-read'],
+  responses: { 200: { description: 'The runs, newest first', schema: { type: 'object' } } },
+  problems: [503],
+};
+
 export function reconcileRoutes(deps: { directory: ClientDirectory; reconcile: ReconcileStore; redis: Redis; prefix: string; logger: Logger; perMinute: number }): Router {
   const router = Router();
   const { directory, reconcile, logger } = deps;
 
-  router.post('/v1/ops/reconcile', requireRole(directory, 'ops'), async (req: Request, res: Response) => {
+  router.post('/v1/ops/reconcile', documented(RECONCILE_START), requireRole(directory, 'ops'), async (req: Request, res: Response) => {
     const hasBody = Buffer.isBuffer(req.body) && req.body.length > 0;
     const filter = parseRunFilter(hasBody ? parseJsonBody(req) : {});
     await outboxCaughtUp(deps.redis, deps.prefix, CATCH_UP_MS).catch(() => false);
@@ -62,7 +99,7 @@ export function reconcileRoutes(deps: { directory: ClientDirectory; reconcile: R
     res.status(202).json({ id, queued });
   });
 
-  router.get('/v1/ops/reconcile/:id', requireRole(directory, 'ops-read'), async (req: Request, res: Response) => {
+  router.get('/v1/ops/reconcile/:id', documented(RECONCILE_RUN), requireRole(directory, 'ops-read'), async (req: Request, res: Response) => {
     const id = String(req.params.id);
     const run = RUN_ID.test(id) ? await reconcile.run(id) : null;
     if (!run) return sendProblem(res, problem(404, 'not_found', `No reconciliation run ${id}`));
@@ -71,7 +108,7 @@ export function reconcileRoutes(deps: { directory: ClientDirectory; reconcile: R
 
   // For the dashboard: the last 24 hours and the latest runs. A status feed like /v1/ops/sync, so
   // PostgreSQL being unset or down is said in the answer (`available: false`), not as a failure.
-  router.get('/v1/ops/reconcile', requireRole(directory, 'ops-read'), async (_req: Request, res: Response) => {
+  router.get('/v1/ops/reconcile', documented(RECONCILE_RUNS), requireRole(directory, 'ops-read'), async (_req: Request, res: Response) => {
     try {
       const [last24h, runs] = await Promise.all([reconcile.last24h(), reconcile.recentRuns(10)]);
       res.json({ available: true, perMinute: deps.perMinute, last24h, runs });

@@ -57,8 +57,6 @@ export const I18N = {
     pAlert: '{title}',
     // upstreams
     up_dvcqg: 'Cổng DVC quốc gia',
-    up_dancu: 'CSDL quốc gia về dân cư',
-    up_dkdn: 'CSDL đăng ký doanh nghiệp',
     c_closed: 'Bình thường',
     c_half: 'Đang thử lại',
     c_open: 'Ngắt kết nối',
@@ -203,8 +201,6 @@ export const I18N = {
     pLag: 'sync lagging {lag}',
     pAlert: '{title}',
     up_dvcqg: 'Public Service Portal',
-    up_dancu: 'Population database',
-    up_dkdn: 'Business registry',
     c_closed: 'Closed · OK',
     c_half: 'Half-open · probing',
     c_open: 'Open · cut off',

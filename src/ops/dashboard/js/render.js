@@ -61,6 +61,8 @@ export function renderUpdated() {
 }
 
 export function upstreamLabel(name) {
+  const source = state.sources.find((s) => s.name === name);
+  if (source) return source.label[state.lang] || source.label.en || name;
   const key = 'up_' + name;
   const label = t(key);
   return label === key ? name : label;

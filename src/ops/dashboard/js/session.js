@@ -13,6 +13,16 @@ export async function signIn(key) {
   state.canSeeOps = who.roles.includes('ops-read');
   if (!state.canSeeOps) state.page = 'kpi';
   sessionStorage.setItem(KEY_STORE, key);
+  // The sector sources' labels come from the gateway, so a new source needs no change here (the
+  // operations page shows them; a kpi-only key has no use for them and may not read them).
+  state.sources = [];
+  if (state.canSeeOps) {
+    try {
+      state.sources = (await api('/v1/sources', { key })).sources;
+    } catch {
+      /* labels fall back to the upstream's name */
+    }
+  }
   // The cookie lets bull-board's own pages (which cannot send a Bearer header) see the queue.
   if (state.canSeeOps) {
     try {

@@ -14,6 +14,8 @@ export const state = {
   key: sessionStorage.getItem(KEY_STORE),
   who: null,
   canAct: false,
+  /** GET /v1/sources: name, kind, label {vi, en}, path of each sector source. */
+  sources: [],
   data: {},
   lastOk: 0,
   okAt: {},

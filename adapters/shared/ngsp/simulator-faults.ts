@@ -1,10 +1,10 @@
 /**
- * The simulator's faults and token behaviour: what can be set (at start, by `setFaults`, or by
+ * Faults and token behaviour of the simulators of registries behind NGSP: what can be set (at start, by `setFaults`, or by
  * `POST /_sim/faults`), how an update is checked, and the draw that picks each request's fault.
  */
-import { prng } from './fixtures/generated.js';
+import { seededRandom as prng } from '../seeded-random.js';
 
-export interface DkdnFaults {
+export interface NgspFaults {
   /** Delay before every protocol answer, ms: a plain setTimeout, so as precise as the event loop. Default 0. */
   latencyMs: number;
   /** Share of requests answered 500 or 503 with a JSON error body. Default 0. */
@@ -17,6 +17,12 @@ export interface DkdnFaults {
   malformedRate: number;
   /** Share of requests answered 429 with `Retry-After`. Default 0. */
   rateLimitRate: number;
+  /** Share of lookups answered 200 with a body of `hugeBytes` (a hostile or broken upstream). Default 0. */
+  hugeRate: number;
+  /** Size of those bodies, bytes. Default 3 MiB. */
+  hugeBytes: number;
+  /** Share of lookups refused 400 with an error body naming a person and an ID number. Default 0. */
+  personalErrorRate: number;
   /** `Retry-After` of a 429, seconds. Default 1. */
   retryAfterSeconds: number;
   /**
@@ -32,38 +38,43 @@ export interface DkdnFaults {
 }
 
 /** A change of faults. The rates are shares of protocol requests; together at most 1. */
-export interface DkdnFaultUpdate extends Partial<DkdnFaults> {
+export interface NgspFaultUpdate extends Partial<NgspFaults> {
   /** Revokes every token issued so far (once; not kept as state). */
   expireTokensNow?: boolean;
   /** Restarts the fault draw from this seed, for a repeatable sequence. */
   seed?: number;
 }
 
-export type FaultKind = 'hang' | 'reset' | 'rate_limited' | 'error' | 'malformed';
+export type FaultKind = 'hang' | 'reset' | 'rate_limited' | 'error' | 'malformed' | 'huge' | 'personal_error';
 
-export const NO_FAULTS: Readonly<DkdnFaults> = {
+export const NO_FAULTS: Readonly<NgspFaults> = {
   latencyMs: 0,
   errorRate: 0,
   hangRate: 0,
   resetRate: 0,
   malformedRate: 0,
   rateLimitRate: 0,
+  hugeRate: 0,
+  hugeBytes: 3 * 1024 * 1024,
+  personalErrorRate: 0,
   retryAfterSeconds: 1,
   down: false,
   tokenExpiresIn: 3600,
 };
 
-const RATES = ['hangRate', 'resetRate', 'rateLimitRate', 'errorRate', 'malformedRate'] as const;
+const RATES = ['hangRate', 'resetRate', 'rateLimitRate', 'errorRate', 'malformedRate', 'hugeRate', 'personalErrorRate'] as const;
 const KIND_OF_RATE: Readonly<Record<(typeof RATES)[number], FaultKind>> = {
   hangRate: 'hang',
   resetRate: 'reset',
   rateLimitRate: 'rate_limited',
   errorRate: 'error',
   malformedRate: 'malformed',
+  hugeRate: 'huge',
+  personalErrorRate: 'personal_error',
 };
 
 /** Checks an update from code or from JSON; throws a TypeError naming the first bad field. */
-export function checkFaultUpdate(update: unknown): DkdnFaultUpdate {
+export function checkFaultUpdate(update: unknown): NgspFaultUpdate {
   if (typeof update !== 'object' || update === null || Array.isArray(update)) throw new TypeError('faults must be an object');
   const known = new Set<string>([...Object.keys(NO_FAULTS), 'expireTokensNow', 'seed']);
   for (const [key, value] of Object.entries(update)) {
@@ -79,17 +90,17 @@ export function checkFaultUpdate(update: unknown): DkdnFaultUpdate {
     } else if (key === 'latencyMs') {
       if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw bad('a number of milliseconds');
     } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw bad('a whole number'); // retryAfterSeconds, seed
+      throw bad('a whole number'); // retryAfterSeconds, seed, hugeBytes
     }
   }
-  return update as DkdnFaultUpdate;
+  return update as NgspFaultUpdate;
 }
 
 /** The faults after an update; throws when the rates add up to more than 1. */
-export function applyFaultUpdate(current: DkdnFaults, update: DkdnFaultUpdate): DkdnFaults {
+export function applyFaultUpdate(current: NgspFaults, update: NgspFaultUpdate): NgspFaults {
   const next = { ...current };
-  for (const key of Object.keys(NO_FAULTS) as Array<keyof DkdnFaults>) {
-    if (update[key] !== undefined) (next as Record<keyof DkdnFaults, unknown>)[key] = update[key];
+  for (const key of Object.keys(NO_FAULTS) as Array<keyof NgspFaults>) {
+    if (update[key] !== undefined) (next as Record<keyof NgspFaults, unknown>)[key] = update[key];
   }
   const total = RATES.reduce((sum, rate) => sum + next[rate], 0);
   if (total > 1 + 1e-9) throw new TypeError(`the fault rates add up to ${total}, more than 1`);
@@ -113,7 +124,7 @@ export class FaultDraw {
     return this.random();
   }
 
-  fault(faults: DkdnFaults): FaultKind | null {
+  fault(faults: NgspFaults): FaultKind | null {
     if (RATES.every((rate) => faults[rate] === 0)) return null;
     let r = this.random();
     for (const rate of RATES) {

@@ -1,8 +1,7 @@
 /** The query of a citizen lookup: `hoVaTen` and `ngaySinh` (`yyyyMMdd` or `yyyy`), each given once. */
-import { ValidationFailed, type FieldError } from '../domain/errors.js';
-import { parseBirthDate } from '../domain/identifiers.js';
-
-export type RawQueryValue = string | string[] | undefined;
+import { ValidationFailed, type FieldError } from '../../src/domain/errors.js';
+import { parseBirthDate } from '../../src/domain/identifiers.js';
+import type { RawQueryValue } from '../../src/lookup/source.js';
 
 export interface CitizenQueryValues {
   fullName: string;
