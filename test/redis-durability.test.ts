@@ -20,8 +20,9 @@ let master: Redis;
 let replica: Redis;
 
 beforeAll(async () => {
+  // Generous: on a loaded machine a replica's acknowledgement can take a few hundred milliseconds.
   cluster = await RedisHaCluster.start({ replicas: 1, sentinels: 0 });
-  const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${cluster.dataNodes[0]!.port}`, REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICA_ACK_TIMEOUT_MS: '300' });
+  const config = loadConfig({ REDIS_URL: `redis://127.0.0.1:${cluster.dataNodes[0]!.port}`, REDIS_MIN_REPLICAS_ACK: '1', REDIS_REPLICA_ACK_TIMEOUT_MS: '2000' });
   writes = createConfirmedWrites(config.redis, pino({ level: 'silent' }), null, 2)!;
   for (const c of writes.connections) c.defineCommand('gwTestSet', { numberOfKeys: 1, lua: "redis.call('SET', KEYS[1], ARGV[1]) return 'ok'" });
   master = cluster.connect(cluster.dataNodes[0]!);
@@ -52,7 +53,7 @@ describe('ReplicaConfirmedWrites', () => {
       const refused = await writes.run((r) => (r as Scripted).gwTestSet('paused', '1'), () => true).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(WriteNotConfirmed);
       expect((refused as WriteNotConfirmed).code).toBe('store_unavailable');
-      expect((refused as Error).message).toMatch(/not confirmed within 300 ms \(held by 0 of 1 replica/);
+      expect((refused as Error).message).toMatch(/not confirmed within 2000 ms \(held by 0 of 1 replica/);
       // The write itself stays on the master: a resend will find it (and answer duplicate).
       expect(await master.get('paused')).toBe('1');
       expect(await writes.run((r) => (r as Scripted).gwTestSet('unconfirmed', '1'), () => false)).toBe('ok');

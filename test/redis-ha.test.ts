@@ -23,7 +23,7 @@ beforeAll(async () => {
       REDIS_SENTINELS: cluster.sentinelList,
       REDIS_SENTINEL_MASTER: cluster.masterName,
       REDIS_MIN_REPLICAS_ACK: '1',
-      REDIS_REPLICA_ACK_TIMEOUT_MS: '500',
+      REDIS_REPLICA_ACK_TIMEOUT_MS: '2000', // generous: a busy test machine must not turn a slow replica into a 503
       ALERT_EVALUATE_INTERVAL_MS: '200',
       SYNC_CONCURRENCY: '16',
     },

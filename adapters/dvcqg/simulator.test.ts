@@ -153,6 +153,36 @@ describe('control API', () => {
     expect(sim.calls().at(-1)?.fault).toMatch(/^http_50[03]$/);
   });
 
+  it('answers like a hostile network when asked: proxy pages, huge answers, late answers, expiring sessions', async () => {
+    const session = await login();
+    const call = (m: string) =>
+      fetch(sim.apiUrl, {
+        method: 'POST',
+        headers: { dstcode: 'H26' },
+        body: JSON.stringify({ session, madonvi: 'x', service: 'DongBoHoSoMC', isUpdating: 'False', data: [sampleDossier(m)] }),
+      });
+    sim.setFaults({ proxyPageRate: 1 });
+    const page = await call('H-1');
+    expect([403, 404, 408]).toContain(page.status);
+    expect(await page.text()).toContain('<html>');
+    expect(sim.dossier('H-1')).toBeUndefined();
+    sim.setFaults({ proxyPageRate: 0, hugeAnswerRate: 1, hugeAnswerBytes: 3 * 1024 * 1024 });
+    const huge = await call('H-2');
+    expect(huge.status).toBe(200);
+    expect((await huge.arrayBuffer()).byteLength).toBe(3 * 1024 * 1024);
+    sim.setFaults({ hugeAnswerRate: 0, lateAnswerRate: 1, lateAnswerMs: 300 });
+    expect((await call('H-3')).status).toBe(200);
+    expect(sim.calls().at(-1)).toMatchObject({ fault: 'late_answer', applied: true });
+    sim.resetFaults();
+    sim.setFaults({ expireSessionsEveryCalls: 2 });
+    const code = async (m: string) => ((await (await call(m)).json()) as { error_code: unknown }).error_code;
+    expect(await code('H-4')).toBe(0);
+    expect(await code('H-5')).toBe(401);
+    for (const bad of [{ proxyPageRate: 2 }, { hugeAnswerBytes: -1 }, { expireSessionsEveryCalls: -3 }]) {
+      expect(() => sim.setFaults(bad)).toThrow(RangeError);
+    }
+  });
+
   it('is repeatable from a seed', async () => {
     const run = async () => {
       const s = await startDvcqgSimulator({ port: 0, seed: 123, faults: { errorRate: 0.5 } });

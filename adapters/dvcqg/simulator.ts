@@ -208,7 +208,7 @@ export async function startDvcqgSimulator(options: DvcqgSimulatorOptions = {}): 
     calls.settle(call, { fault: 'huge_answer', httpStatus: 200 });
     const head = `{"error_code":${JSON.stringify(code(0))},"message":"Thành công","result":"`;
     const tail = '"}';
-    const fill = Math.max(0, bytes - head.length - tail.length);
+    const fill = Math.max(0, bytes - Buffer.byteLength(head) - tail.length);
     // No content-length: the client must stop on what it has read, not on what was announced.
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.write(head);
