@@ -82,6 +82,10 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   watch?.start();
   const redis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway', logger, watch });
   const workerRedis = createRedisConnection(config.redis, { purpose: 'blocking', name: 'gateway-worker', logger, watch });
+  // The lookups' cache and audit on a connection of their own: the command connection carries BullMQ's
+  // scripts, and ioredis copies every defined script onto each auto-pipelined batch it builds, which cost
+  // more CPU per lookup than the rest of the lookup's Redis work (docs/sources.md, profile).
+  const lookupRedis = createRedisConnection(config.redis, { purpose: 'commands', name: 'gateway-lookups', logger, watch });
   await redis.ping();
   await checkRedisDurability(redis, logger);
   await checkDurabilitySupport(redis, config.redis, logger);
@@ -159,7 +163,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     sources,
     settings: config.sources,
     guards: sourceGuards,
-    redis,
+    redis: lookupRedis,
     keyPrefix: config.queuePrefix,
     audit: config.audit,
     statusOf: (error) => problemFor(error).problem.status,
@@ -225,7 +229,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       lookups.close();
       portalAdapter.close();
       for (const g of Object.values(guards)) g.shutdown();
-      await Promise.allSettled([redis.quit(), workerRedis.quit(), confirmedWrites?.close()]);
+      await Promise.allSettled([redis.quit(), workerRedis.quit(), lookupRedis.quit(), confirmedWrites?.close()]);
       watch?.close();
       logger.info('stopped');
     })());
