@@ -43,6 +43,11 @@ export function plainDossier(json: string): string {
   return `\u0000${json}`;
 }
 
+/** The stored form deflated, for copies kept long (history): plain data is packed, packed data kept as is. */
+export function compactDossier(stored: Buffer): Buffer {
+  return stored[0] === V0 ? packDossier(stored.toString('utf8', 1)) : stored;
+}
+
 export function unpackDossier(stored: Buffer): string {
   if (stored[0] === V0) return stored.toString('utf8', 1);
   if (stored[0] !== V1) throw new Error(`unknown stored dossier format ${stored[0]}`);
