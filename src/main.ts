@@ -26,8 +26,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  /** Past the deliveries' grace, a shutdown that still waits (a store that stopped answering) is cut short. */
+  const hardStopMs = config.sync.shutdownGraceMs + 15_000;
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'signal received');
+    setTimeout(() => {
+      logger.error({ waitedMs: hardStopMs }, 'shutdown did not finish in time: exiting; unfinished deliveries are resumed by another worker');
+      process.exit(1);
+    }, hardStopMs).unref();
     gateway
       .stop()
       .then(() => process.exit(0))
