@@ -4,7 +4,7 @@ import { chunk, compareProgress, progressItemKey } from '../src/domain/dossier.j
 import { checkCitizenId, checkEnterpriseCode, checkMaHoSo, checkOfficerId, parseBirthDate } from '../src/domain/identifiers.js';
 import { retryDelayMs, expectedRetryWindowMs } from '../src/resilience/backoff.js';
 import { SlidingStats } from '../src/resilience/stats.js';
-import { packDossier, unpackDossier } from '../src/sync/compression.js';
+import { compactDossier, packDossier, plainDossier, unpackDossier } from '../src/sync/compression.js';
 import { createLogger, requestContext } from '../src/logger.js';
 import { jsonDepth } from '../src/http/body.js';
 
@@ -108,6 +108,9 @@ describe('stored dossier format', () => {
   it('round-trips any JSON text, and refuses an unknown format', () => {
     for (const text of ['{}', JSON.stringify({ MaHoSo: 'x', Unknown: 'ü'.repeat(5000), n: 12345678901234567890 })]) {
       expect(unpackDossier(packDossier(text))).toBe(text);
+      // The plain form, as Redis gives it back: bytes.
+      expect(unpackDossier(Buffer.from(plainDossier(text), 'utf8'))).toBe(text);
+      expect(compactDossier(Buffer.from(plainDossier(text), 'utf8'))).toEqual(packDossier(text));
     }
     expect(() => unpackDossier(Buffer.from([9, 1, 2]))).toThrow(/unknown stored dossier format/);
   });

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDossier, sampleProgress } from '../adapters/dvcqg/index.js';
 import type { ProgressItem } from '../src/domain/dossier.js';
-import { SyncStore } from '../src/sync/store.js';
+import { PACK_FROM_BACKLOG, SyncStore } from '../src/sync/store.js';
 import { ensureRedis, type RedisHandle } from '../scripts/ensure-redis.js';
 import { freePort } from '../scripts/free-port.js';
 import { uniquePrefix } from './support/redis.js';
@@ -89,5 +89,26 @@ describe('SYNC_MAX_PENDING_PROGRESS', () => {
     expect(await store.status(M)).toMatchObject({ acceptedRevision: 2, pendingProgress: 10 });
     // A revision without new steps still goes through.
     expect(await store.accept({ revision: 3, dossier: sampleDossier(M), progress: [] })).toMatchObject({ outcome: 'accepted' });
+  });
+});
+
+describe('stored dossier data', () => {
+  it('is deflated while a backlog waits and stored plain when deliveries keep up', async () => {
+    const prefix = uniquePrefix('store-pack');
+    const store = new SyncStore(redis, prefix);
+    const stored = async (m: string) => (await redis.getBuffer(store.keys.data(m)))![0];
+    const accept = (m: string) => store.accept({ revision: 1, dossier: sampleDossier(m), progress: [] });
+    // The first accept knows no backlog yet: deflated.
+    await accept(`${M}-a`);
+    expect(await stored(`${M}-a`)).toBe(0x01);
+    await accept(`${M}-b`);
+    expect(await stored(`${M}-b`)).toBe(0x00);
+    expect((await store.begin(`${M}-b`, 't', 10_000)) as { data: string }).toMatchObject({ data: JSON.stringify(sampleDossier(`${M}-b`)) });
+    // A backlog of PACK_FROM_BACKLOG dossiers: deflated again.
+    await redis.zadd(store.keys.lag, ...Array.from({ length: PACK_FROM_BACKLOG }, (_, i) => [i, `other-${i}`]).flat());
+    await accept(`${M}-c`);
+    await accept(`${M}-d`);
+    expect(await stored(`${M}-d`)).toBe(0x01);
+    expect((await store.begin(`${M}-d`, 't', 10_000)) as { data: string }).toMatchObject({ data: JSON.stringify(sampleDossier(`${M}-d`)) });
   });
 });

@@ -7,7 +7,7 @@
 import type { PoolClient } from '../records/pool.js';
 import type { OutboxEvent } from '../records/outbox-events.js';
 import { parseJson } from '../domain/json.js';
-import { unpackDossier } from '../sync/compression.js';
+import { compactDossier, unpackDossier } from '../sync/compression.js';
 import { pickCompared, receivedOn, type ExpectedFields } from '../reconcile/compare.js';
 
 /** Event types the history shows; an unknown type is recorded too, with its detail (more may come). */
@@ -47,7 +47,8 @@ function decodeCopy(e: OutboxEvent): Copy | null {
   }
   if (typeof dossier !== 'object' || dossier === null || Array.isArray(dossier)) return null;
   const fields = pickCompared(dossier as Record<string, unknown>);
-  return { maHoSo: e.maHoSo, revision: e.revision, data: e.data!, fields, receivedOn: receivedOn(fields), at: e.at };
+  // Stored for a year: deflated even when the sync state held it plain (compression.ts).
+  return { maHoSo: e.maHoSo, revision: e.revision, data: compactDossier(e.data!), fields, receivedOn: receivedOn(fields), at: e.at };
 }
 
 /** What an event's history row says: counts, codes and the portal's answer, never the dossier's data. */

@@ -14,14 +14,15 @@
 
     ARGV[1] MaHoSo
     ARGV[2] revision
-    ARGV[3] data, packed (compression.ts)
+    ARGV[3] data, packed or plain (compression.ts)
     ARGV[4] now, ms since the epoch
     ARGV[5] most steps that may wait unacknowledged (SYNC_MAX_PENDING_PROGRESS)
     ARGV[6] '1' to append the `accepted` event to the outbox
     ARGV[7..] step key, item JSON, step key, item JSON, ...
 
   Output:
-    {'accepted', generation}  generation > 0: add the delivery job of that generation; '0': one exists
+    {'accepted', generation, lagging}  generation > 0: add the delivery job of that generation; '0': one
+                                       exists. lagging: dossiers now owed a delivery (decides packing)
     {'duplicate', acceptedRevision}
     {'stale', acceptedRevision}
     {'too_many', stepsThatWouldWait}  nothing written
@@ -72,4 +73,4 @@ if ARGV[6] == '1' then
   outboxAppend(KEYS[7], '1', 'accepted', ARGV[1], ARGV[2], ARGV[4], {'x', ARGV[3], 'g', '[' .. table.concat(steps, ',') .. ']'})
 end
 
-return {'accepted', tostring(claimJob(KEYS[1]))}
+return {'accepted', tostring(claimJob(KEYS[1])), tostring(redis.call('ZCARD', KEYS[6]))}
