@@ -2,7 +2,7 @@
  * The indicators of shared/KPI.md, in the order API.md lists them (the JSON fields and the export
  * columns), and the SQL aggregates that count them over the counted dossiers of a period.
  */
-import { KENH_ONLINE, SQL_FINISHED, SQL_OPEN } from './rules.js';
+import { KENH_ONLINE, SQL_FINISHED, SQL_OPEN, sqlOnTime } from './rules.js';
 
 export const INDICATOR_FIELDS = [
   'received', 'online', 'onlineRate', 'fullyOnlineEligible', 'fullyOnline', 'fullyOnlineRate', 'finished', 'onTime',
@@ -12,30 +12,29 @@ export const INDICATOR_FIELDS = [
 
 export type Indicators = Record<(typeof INDICATOR_FIELDS)[number], number | null>;
 
-/** The counts, as SQL aggregates over `c` (counted dossiers with on_time, synced and full_proc computed). */
-export const SQL_COUNTS = `
+/**
+ * The counts, as SQL aggregates over the counted dossiers `d` of kpi_dossier joined to kpi_procedure
+ * `p`, on time as of `asOf` (an SQL expression). One plain GROUP BY with FILTER clauses reading the
+ * row's columns directly: no per-row CASE or function call beyond sqlOnTime's one comparison, so a
+ * period's scan stays cheap and PostgreSQL aggregates it in parallel.
+ */
+export function sqlCounts(asOf: string): string {
+  const onTime = sqlOnTime(asOf);
+  const fullProc = `p.online = 'full'`;
+  return `
   count(*)::int AS received,
-  count(*) FILTER (WHERE c.channel = ${KENH_ONLINE})::int AS online,
-  count(*) FILTER (WHERE c.full_proc)::int AS fully_online_eligible,
-  count(*) FILTER (WHERE c.full_proc AND c.channel = ${KENH_ONLINE})::int AS fully_online,
-  count(*) FILTER (WHERE c.finished)::int AS finished,
-  count(*) FILTER (WHERE c.on_time)::int AS on_time,
-  count(*) FILTER (WHERE c.open AND NOT c.on_time)::int AS overdue_open,
-  count(*) FILTER (WHERE c.synced)::int AS synced,
-  count(*) FILTER (WHERE c.fee_bearing)::int AS fee_bearing,
-  count(*) FILTER (WHERE c.fee_bearing AND c.paid_online)::int AS paid_online,
-  count(*) FILTER (WHERE c.vneid)::int AS vneid,
-  count(*) FILTER (WHERE c.reused_digitised)::int AS reused_digitised,
-  count(*) FILTER (WHERE c.finished AND c.result_documents)::int AS e_result`;
-
-/** The per-dossier columns SQL_COUNTS reads, over kpi_dossier d joined to kpi_procedure p. */
-export function sqlCountedColumns(onTime: string): string {
-  return `d.unit, d.ma_tthc, d.channel, d.fee_bearing, d.paid_online, d.vneid, d.reused_digitised, d.result_documents,
-    (p.online = 'full') IS TRUE AS full_proc,
-    (${SQL_FINISHED}) IS TRUE AS finished,
-    (${SQL_OPEN}) IS TRUE AS open,
-    (d.delivered_revision >= d.revision) IS TRUE AS synced,
-    ${onTime} AS on_time`;
+  count(*) FILTER (WHERE d.channel = ${KENH_ONLINE})::int AS online,
+  count(*) FILTER (WHERE ${fullProc})::int AS fully_online_eligible,
+  count(*) FILTER (WHERE ${fullProc} AND d.channel = ${KENH_ONLINE})::int AS fully_online,
+  count(*) FILTER (WHERE ${SQL_FINISHED})::int AS finished,
+  count(*) FILTER (WHERE ${onTime})::int AS on_time,
+  count(*) FILTER (WHERE ${SQL_OPEN} AND NOT ${onTime})::int AS overdue_open,
+  count(*) FILTER (WHERE d.delivered_revision >= d.revision)::int AS synced,
+  count(*) FILTER (WHERE d.fee_bearing)::int AS fee_bearing,
+  count(*) FILTER (WHERE d.fee_bearing AND d.paid_online)::int AS paid_online,
+  count(*) FILTER (WHERE d.vneid)::int AS vneid,
+  count(*) FILTER (WHERE d.reused_digitised)::int AS reused_digitised,
+  count(*) FILTER (WHERE ${SQL_FINISHED} AND d.result_documents)::int AS e_result`;
 }
 
 export interface CountsRow {

@@ -94,7 +94,7 @@ export const SQL_OPEN = `d.status IN (2, 4, 5, 6)`;
 export const SQL_DUE_SOON_STATUS = `d.status IN (2, 4, 6)`;
 
 /**
- * On time (766 indicator 2.1), the first rule that applies (shared/KPI.md "On time"):
+ * On time (766 indicator 2.1), the reference reading, the first rule that applies (shared/KPI.md "On time"):
  * 1. withdrawn (7): always; 2. two or more supplement requests: never;
  * 3. 8, 9, 10: end − pause ≤ NgayHenTra, end = NgayKetThucXuLy, else NgayTra, else the latest progress
  *    time, else asOf; with one supplement request at r the pause is c − r, c the first later progress
@@ -104,7 +104,7 @@ export const SQL_DUE_SOON_STATUS = `d.status IN (2, 4, 6)`;
  * ASSUMED: any other status (absent, or a code the portal does not define) is not on time, and a
  * dossier without a valid NgayHenTra is never on time except when withdrawn.
  */
-export function sqlOnTime(asOf: string): string {
+export function sqlOnTimeReference(asOf: string): string {
   const end = `COALESCE(d.finished_at, d.returned_at, d.last_progress_at, ${asOf})`;
   return `(CASE
     WHEN d.status = 7 THEN true
@@ -116,4 +116,13 @@ export function sqlOnTime(asOf: string): string {
     WHEN d.status IN (2, 4, 6) THEN ${asOf} <= d.due_at
     ELSE false
   END) IS TRUE`;
+}
+
+/**
+ * On time as the figures compute it: the same rules, their asOf-independent part evaluated once per
+ * row into the generated column on_time_by (migration 003-kpi-on-time-by.sql), so the test is one
+ * comparison. test/kpi-on-time-by.test.ts checks it against sqlOnTimeReference case by case.
+ */
+export function sqlOnTime(asOf: string): string {
+  return `(${asOf} <= d.on_time_by) IS TRUE`;
 }
