@@ -2,20 +2,12 @@
  * The registry's REST protocol through NGSP (shared/UPSTREAMS.md §3): `chiTietDoanhNghiep` with the
  * shared NGSP client (token, deadline, bounded answers); mapping.ts reads the answer.
  */
-import type { Logger } from 'pino';
 import type { BusinessRecord } from '../../src/domain/records.js';
 import type { CallContext } from '../../src/ports/call-context.js';
-import { NgspClient } from '../shared/ngsp/client.js';
+import { NgspClient, type NgspConnectionOptions } from '../shared/ngsp/client.js';
 import { DKDN, lookupOutcome } from './mapping.js';
 
-export interface DkdnClientOptions {
-  url: string;
-  clientId: string;
-  clientSecret: string;
-  xroadClient: string;
-  timeoutMs: number;
-  logger?: Logger;
-}
+export type DkdnClientOptions = NgspConnectionOptions;
 
 export const LOOKUP_PATH = '/apiCSDLDKDN/1.0/chiTietDoanhNghiep';
 export { TOKEN_PATH } from '../shared/ngsp/client.js';

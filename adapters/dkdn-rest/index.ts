@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { BusinessRegistry } from '../../src/ports/registries.js';
+import { checkConnectionOptions } from '../shared/ngsp/client.js';
 import { DkdnClient } from './client.js';
 
 export interface DkdnOptions {
@@ -35,12 +36,7 @@ export const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Builds the registry. Checks the options; makes no call until the first lookup. */
 export function createDkdnBusinessRegistry(options: DkdnOptions): DkdnBusinessRegistry {
-  for (const key of ['url', 'clientId', 'clientSecret', 'xroadClient'] as const) {
-    if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`createDkdnBusinessRegistry: "${key}" is required`);
-  }
-  if (!URL.canParse(options.url)) throw new TypeError('createDkdnBusinessRegistry: "url" is not a URL');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('createDkdnBusinessRegistry: "timeoutMs" must be a positive integer');
+  const timeoutMs = checkConnectionOptions('createDkdnBusinessRegistry', options, DEFAULT_TIMEOUT_MS);
   const client = new DkdnClient({ ...options, timeoutMs });
   return {
     // The protocol carries no purpose; the lookup layer audits it.

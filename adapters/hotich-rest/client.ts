@@ -2,20 +2,12 @@
  * The civil-status registry's REST protocol through NGSP (shared/UPSTREAMS.md §4): `traCuuKhaiSinh`
  * with the shared NGSP client (token, deadline, bounded answers); mapping.ts reads the answer.
  */
-import type { Logger } from 'pino';
 import type { CallContext } from '../../src/ports/call-context.js';
-import { NgspClient } from '../shared/ngsp/client.js';
+import { NgspClient, type NgspConnectionOptions } from '../shared/ngsp/client.js';
 import { HOTICH, lookupOutcome } from './mapping.js';
 import type { BirthRegistrationRecord } from './records.js';
 
-export interface HotichClientOptions {
-  url: string;
-  clientId: string;
-  clientSecret: string;
-  xroadClient: string;
-  timeoutMs: number;
-  logger?: Logger;
-}
+export type HotichClientOptions = NgspConnectionOptions;
 
 export const LOOKUP_PATH = '/apiHoTich/1.0/traCuuKhaiSinh';
 

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { CallContext } from '../../src/ports/call-context.js';
 import type { LookupPurpose } from '../../src/ports/registries.js';
+import { checkConnectionOptions } from '../shared/ngsp/client.js';
 import { HotichClient } from './client.js';
 import type { BirthRegistrationRecord } from './records.js';
 
@@ -41,12 +42,7 @@ export const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Builds the registry. Checks the options; makes no call until the first lookup. */
 export function createHotichBirthRegistry(options: HotichOptions): HotichBirthRegistry {
-  for (const key of ['url', 'clientId', 'clientSecret', 'xroadClient'] as const) {
-    if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`createHotichBirthRegistry: "${key}" is required`);
-  }
-  if (!URL.canParse(options.url)) throw new TypeError('createHotichBirthRegistry: "url" is not a URL');
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('createHotichBirthRegistry: "timeoutMs" must be a positive integer');
+  const timeoutMs = checkConnectionOptions('createHotichBirthRegistry', options, DEFAULT_TIMEOUT_MS);
   const client = new HotichClient({ ...options, timeoutMs });
   return {
     // The protocol carries no purpose; the lookup layer audits it.

@@ -28,6 +28,27 @@ export interface NgspClientOptions extends NgspUpstream {
   logger?: Logger;
 }
 
+/** What a registry behind NGSP is connected with: its client's options, less the protocol's table. */
+export type NgspConnectionOptions = Pick<NgspClientOptions, 'url' | 'clientId' | 'clientSecret' | 'xroadClient' | 'timeoutMs' | 'logger'>;
+
+/**
+ * A registry factory's checks of its options, named after the factory so a wiring mistake says where
+ * it is; returns the timeout to use (the option, else `defaultTimeoutMs`).
+ */
+export function checkConnectionOptions(
+  factory: string,
+  options: Omit<NgspConnectionOptions, 'timeoutMs'> & { timeoutMs?: number },
+  defaultTimeoutMs: number,
+): number {
+  for (const key of ['url', 'clientId', 'clientSecret', 'xroadClient'] as const) {
+    if (typeof options[key] !== 'string' || options[key] === '') throw new TypeError(`${factory}: "${key}" is required`);
+  }
+  if (!URL.canParse(options.url)) throw new TypeError(`${factory}: "url" is not a URL`);
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new TypeError(`${factory}: "timeoutMs" must be a positive integer`);
+  return timeoutMs;
+}
+
 interface CachedToken {
   value: string;
   /** After this instant (epoch ms) less than a tenth of the token's life is left: fetch another. */
