@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { fromPortalTimestamp } from '../../src/domain/dates.js';
 import { isRejected, type DvcqgFaults } from './simulator-faults.js';
+import { tamperStored } from '../shared/tamper.js';
 
 /**
  * The simulator's error codes. 3 and 4 follow UPSTREAMS.md (4 being assumed there), 2 and 401 are its
@@ -163,12 +164,7 @@ export class SimulatedPortal {
   tamper(maHoSo: string, changes: Record<string, unknown>): Dossier | undefined {
     const stored = this.latest.get(maHoSo);
     if (stored === undefined) return undefined;
-    for (const [field, value] of Object.entries(changes)) {
-      if (field === 'MaHoSo') continue;
-      if (value === undefined || value === null) delete stored[field];
-      else stored[field] = structuredClone(value);
-    }
-    return structuredClone(stored);
+    return tamperStored(stored, changes);
   }
 
   progressByDossier(): Record<string, Progress[]> {

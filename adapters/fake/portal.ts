@@ -9,6 +9,7 @@ import type { CallContext } from '../../src/ports/call-context.js';
 import type { NationalPortal } from '../../src/ports/national-portal.js';
 import { dossierProblem, progressProblem } from '../dvcqg/simulator-portal.js';
 import { FakeWithFaults } from './faults.js';
+import { tamperStored } from '../shared/tamper.js';
 
 const UPSTREAM = 'dvcqg';
 
@@ -95,12 +96,7 @@ export class FakeNationalPortal extends FakeWithFaults implements NationalPortal
   tamperDossier(maHoSo: string, changes: Record<string, unknown>): PortalDossier | undefined {
     const stored = this.latest.get(maHoSo);
     if (stored === undefined) return undefined;
-    for (const [field, value] of Object.entries(changes)) {
-      if (field === 'MaHoSo') continue;
-      if (value === undefined || value === null) delete stored[field];
-      else stored[field] = structuredClone(value);
-    }
-    return structuredClone(stored);
+    return tamperStored(stored, changes);
   }
 
   /** DongBoHoSoMC of these dossiers is refused (error_code 9) from now on; replaces the previous set. */
