@@ -10,22 +10,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import type { CatalogCounts } from '../src/kpi/catalog.js';
 import { classifyRows, parseCsv, readXlsx, type CatalogRows } from '../src/kpi/catalog-file.js';
 import { ApiError, CliError, keyValues, out, printJson, run, table, type Cell, type Client, type GlobalOptions } from './ops-cli.js';
 
-interface Counts {
-  procedures: number;
-  fullyOnline: number;
-  partiallyOnline: number;
-  city: number;
-  commune: number;
-  fullyOnlineCity: number;
-  fullyOnlineCommune: number;
-}
 interface CatalogAnswer {
   procedures: Array<{ maTTHC: string; name: string | null; level: string; online: string }>;
   units: Array<{ code: string; name: string | null; level: string }>;
-  counts: Counts;
+  counts: CatalogCounts;
 }
 type Figures = Record<string, number | null>;
 interface UnitsAnswer {

@@ -19,6 +19,7 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { apiKeyHash } from '../src/config.js';
 import { registerKpiCommands } from './ops-cli-kpi.js';
+import type { RunFigures } from '../src/reconcile/store.js';
 
 export interface GlobalOptions {
   url: string;
@@ -345,16 +346,8 @@ async function replayAll(client: Client, g: GlobalOptions, filter: { maHoSo?: st
 
 // ---------- reconciliation ----------
 
-interface ReconcileRun {
-  id: string;
-  state: 'running' | 'done';
-  queued: number;
-  checked: number;
-  matched: number;
-  drifted: number;
-  repaired: number;
-  failed: number;
-}
+/** The answer of GET /v1/ops/reconcile/{id}. */
+type ReconcileRun = RunFigures;
 
 const RECONCILE_POLL_MS = 1_000;
 
