@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { DvcqgPortalOptions } from '../adapters/dvcqg/options.js';
 import { SOURCES } from '../adapters/sources.js';
 import { ConfigError, EnvReader, readResilience, type Env } from './config-env.js';
 import type { AnySectorSource, SourceSettings } from './lookup/source.js';
@@ -28,13 +29,8 @@ export interface ClientConfig {
   weakKey: boolean;
 }
 
-export interface DvcqgConfig {
-  authUrl: string;
-  apiUrl: string;
-  username: string;
-  password: string;
-  dstcode: string;
-  madonvi: string;
+/** The portal's endpoints and credentials (createDvcqgPortal's options), and its guard's settings. */
+export interface DvcqgConfig extends Pick<DvcqgPortalOptions, 'authUrl' | 'apiUrl' | 'username' | 'password' | 'dstcode' | 'madonvi'> {
   resilience: ResilienceOptions;
 }
 
