@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { startDvcqgSimulator, type DvcqgSimulator } from '../adapters/dvcqg/index.js';
 import type { NodeChild } from './lib/child.js';
+import { gatewayEnv, whenDelivered } from './lib/delivered.js';
 import { RevisionTemplate, maHoSo } from './lib/dossiers.js';
 import { KEYS, benchPrefix, startGatewayChild } from './lib/gateway-child.js';
 import { closeTarget, httpTarget, send, type HttpTarget } from './lib/http-client.js';
@@ -37,28 +38,8 @@ const CONCURRENCY = positive('concurrency');
 const ROUNDS = positive('rounds');
 const MAX_PHASE_MS = 60_000;
 const PUT_HEADERS = { authorization: `Bearer ${KEYS.sync}`, 'content-type': 'application/json' };
-const GATEWAY_ENV = Object.fromEntries(
-  opts['gateway-env'].map((kv) => {
-    const i = kv.indexOf('=');
-    if (i < 1) throw new Error(`--gateway-env takes NAME=value, got ${kv}`);
-    return [kv.slice(0, i), kv.slice(i + 1)];
-  }),
-);
+const GATEWAY_ENV = gatewayEnv(opts['gateway-env']);
 const template = new RevisionTemplate();
-
-async function whenDelivered(sim: DvcqgSimulator, codes: string[], deadline: number): Promise<number> {
-  const pending = new Set(codes);
-  for (;;) {
-    let missing = 0;
-    for (const m of pending) {
-      if (sim.progress(m).length > 0) pending.delete(m);
-      else if (++missing >= 64) break;
-    }
-    if (pending.size === 0) return performance.now();
-    if (performance.now() > deadline) throw new Error(`${pending.size} of ${codes.length} dossiers were not delivered in time`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 async function round(sim: DvcqgSimulator, target: HttpTarget, label: string, day: string) {
   sim.reset();

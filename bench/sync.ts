@@ -35,6 +35,7 @@ import { Redis } from 'ioredis';
 import { startDvcqgSimulator, type DvcqgSimulator } from '../adapters/dvcqg/index.js';
 import { ensureRedis } from '../scripts/ensure-redis.js';
 import { startNodeChild, type NodeChild } from './lib/child.js';
+import { gatewayEnv, whenDelivered } from './lib/delivered.js';
 import { RevisionTemplate, maHoSo } from './lib/dossiers.js';
 import { KEYS, benchPrefix, startGatewayChild } from './lib/gateway-child.js';
 import { closeTarget, httpTarget, send, type HttpTarget } from './lib/http-client.js';
@@ -70,13 +71,7 @@ const BATCH_SIZE = positive('batch-size');
 const WARMUP = COUNT; // one full unreported round each: V8 keeps optimising through the first thousand requests
 const MAX_PHASE_MS = 60_000;
 const PUT_HEADERS = { authorization: `Bearer ${KEYS.sync}`, 'content-type': 'application/json' };
-const GATEWAY_ENV = Object.fromEntries(
-  opts['gateway-env'].map((kv) => {
-    const i = kv.indexOf('=');
-    if (i < 1) throw new Error(`--gateway-env takes NAME=value, got ${kv}`);
-    return [kv.slice(0, i), kv.slice(i + 1)];
-  }),
-);
+const GATEWAY_ENV = gatewayEnv(opts['gateway-env']);
 
 function positive(name: keyof typeof opts): number {
   const n = Number(opts[name]);
@@ -97,25 +92,6 @@ function pushLoad(target: HttpTarget, codes: string[]): Promise<LoadResult> {
     maxMs: MAX_PHASE_MS,
     task: async (i) => (await send(target, 'PUT', `/v1/dossiers/${codes[i]}`, PUT_HEADERS, template.json(codes[i]!))).status,
   });
-}
-
-/**
- * Resolves with performance.now() at the first poll that finds every dossier of `codes` and its progress
- * item at the portal. Deliveries run roughly in order, so each poll checks the undelivered ones from the
- * oldest and stops after 64 still missing: a poll costs what was delivered since the last one, not N.
- */
-async function whenDelivered(sim: DvcqgSimulator, codes: string[], deadline: number): Promise<number> {
-  const pending = new Set(codes);
-  for (;;) {
-    let missing = 0;
-    for (const m of pending) {
-      if (sim.progress(m).length > 0) pending.delete(m);
-      else if (++missing >= 64) break;
-    }
-    if (pending.size === 0) return performance.now();
-    if (performance.now() > deadline) throw new Error(`${pending.size} of ${codes.length} dossiers were not delivered in time`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 interface RoundResult {
