@@ -208,10 +208,12 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   logger.info({ port, role: config.role }, 'gateway listening');
   ops.start();
   records.start();
-  // Reconciliation starts once the tables exist (PostgreSQL may come up later than the gateway).
-  void records.whenReady().then(() => reconciler?.start());
-
   let stopping: Promise<void> | null = null;
+  // Reconciliation starts once the tables exist (PostgreSQL may come up later than the gateway), unless
+  // the gateway is stopping by then.
+  void records.whenReady().then(() => {
+    if (stopping === null) reconciler?.start();
+  });
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down');
