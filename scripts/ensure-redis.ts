@@ -13,7 +13,8 @@ export interface RedisHandle {
   stop(): Promise<void>;
 }
 
-async function answers(url: string): Promise<boolean> {
+/** Whether a Redis answers PING at `url` within a second; never throws. */
+export async function redisAnswers(url: string): Promise<boolean> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
   client.on('error', () => undefined);
   try {
@@ -28,7 +29,7 @@ async function answers(url: string): Promise<boolean> {
 
 
 export async function ensureRedis(url = 'redis://127.0.0.1:6379'): Promise<RedisHandle> {
-  if (await answers(url)) return { url, started: false, stop: async () => undefined };
+  if (await redisAnswers(url)) return { url, started: false, stop: async () => undefined };
   const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
   if (which.status !== 0) {
     throw new Error(
@@ -42,8 +43,8 @@ export async function ensureRedis(url = 'redis://127.0.0.1:6379'): Promise<Redis
     { stdio: 'ignore' },
   );
   const localUrl = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && !(await answers(localUrl)); i++) await new Promise((r) => setTimeout(r, 50));
-  if (!(await answers(localUrl))) {
+  for (let i = 0; i < 100 && !(await redisAnswers(localUrl)); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!(await redisAnswers(localUrl))) {
     child.kill('SIGKILL');
     throw new Error(`redis-server started on port ${port} but does not answer`);
   }
