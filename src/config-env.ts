@@ -98,14 +98,16 @@ export class EnvReader {
 export interface ResilienceDefaults {
   timeoutMs: number;
   maxConcurrent: number;
+  /** Calls that may wait for a place in the bulkhead; 0 (refuse at once) unless given. */
+  maxWaiting?: number;
   /** Circuit defaults; those of the sector sources (API.md) unless given. */
-  circuit?: Omit<ResilienceOptions, 'timeoutMs' | 'maxConcurrent'>;
+  circuit?: Omit<ResilienceOptions, 'timeoutMs' | 'maxConcurrent' | 'maxWaiting'>;
 }
 
 /**
  * The resilience settings of one upstream from its `PREFIX_` variables: `_TIMEOUT_MS`,
  * `_CIRCUIT_ERROR_PERCENT`, `_CIRCUIT_MIN_CALLS`, `_CIRCUIT_WINDOW_MS`, `_CIRCUIT_OPEN_MS`, `_CIRCUIT_TRIAL_CALLS`,
- * `_MAX_CONCURRENT`.
+ * `_MAX_CONCURRENT`, `_MAX_WAITING`.
  */
 export function readResilience(env: EnvReader, prefix: string, defaults: ResilienceDefaults): ResilienceOptions {
   const circuit = defaults.circuit ?? DEFAULT_CIRCUIT;
@@ -117,5 +119,6 @@ export function readResilience(env: EnvReader, prefix: string, defaults: Resilie
     openMs: env.int(`${prefix}_CIRCUIT_OPEN_MS`, circuit.openMs, { min: 100 }),
     halfOpenTrials: env.int(`${prefix}_CIRCUIT_TRIAL_CALLS`, circuit.halfOpenTrials, { min: 1, max: 1_000 }),
     maxConcurrent: env.int(`${prefix}_MAX_CONCURRENT`, defaults.maxConcurrent, { min: 1, max: 10_000 }),
+    maxWaiting: env.int(`${prefix}_MAX_WAITING`, defaults.maxWaiting ?? 0, { min: 0, max: 100_000 }),
   };
 }

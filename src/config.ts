@@ -37,6 +37,11 @@ export interface DvcqgConfig extends Pick<DvcqgPortalOptions, 'authUrl' | 'apiUr
 export interface SyncConfig {
   /** Deliveries one worker process runs at once. */
   concurrency: number;
+  /**
+   * Deliveries a process that also runs the worker (role `all`) may start at once from the accept
+   * itself, without a queued job (src/sync/direct.ts); 0 queues every delivery.
+   */
+  directConcurrency: number;
   /** Attempts before a retryable failure becomes a dead letter (default ≈ one day of trying). */
   maxAttempts: number;
   backoffBaseMs: number;
@@ -266,11 +271,12 @@ export function loadConfig(source: Env = process.env, sources: readonly AnySecto
       password: env.string('DVCQG_PASSWORD', 'dvc-gateway-secret'),
       dstcode: env.string('DVCQG_DSTCODE', 'H26'),
       madonvi: env.string('DVCQG_MADONVI', '000.00.00.H26'),
-      resilience: readResilience(env, 'DVCQG', { timeoutMs: 10_000, maxConcurrent: 64, circuit: DEFAULT_PORTAL_CIRCUIT }),
+      resilience: readResilience(env, 'DVCQG', { timeoutMs: 10_000, maxConcurrent: 64, maxWaiting: 10_000, circuit: DEFAULT_PORTAL_CIRCUIT }),
     },
     sources: Object.fromEntries(sources.map((s) => [s.name, s.configure(env, { xroadClient })])),
     sync: {
       concurrency: env.int('SYNC_CONCURRENCY', 64, { min: 1, max: 1_000 }),
+      directConcurrency: env.int('SYNC_DIRECT_CONCURRENCY', 128, { min: 0, max: 1_000 }),
       maxAttempts: env.int('SYNC_MAX_ATTEMPTS', 130, { min: 1 }),
       backoffBaseMs,
       backoffMaxMs: env.int('SYNC_BACKOFF_MAX_MS', 15 * 60_000, { min: backoffBaseMs }),

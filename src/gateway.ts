@@ -21,6 +21,7 @@ import { batchErrors, revisionErrors } from './http/validation.js';
 import { Metrics } from './ops/metrics.js';
 import { UpstreamGuard } from './resilience/guard.js';
 import { guardPortal } from './resilience/guarded.js';
+import { DirectDelivery } from './sync/direct.js';
 import { createSyncQueue, SyncWorker } from './sync/queue.js';
 import { SyncService } from './sync/service.js';
 import { SyncStore } from './sync/store.js';
@@ -110,19 +111,24 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   const queue = createSyncQueue(redis, config.queuePrefix);
   // Connection trouble is already logged once by the Redis clients; without a listener BullMQ prints each.
   queue.on('error', () => undefined);
+  let worker: SyncWorker | null = null;
+  if (config.role !== 'api') {
+    worker = new SyncWorker({ connection: workerRedis, prefix: config.queuePrefix, config: config.sync, store, queue, portal, metrics, logger });
+    worker.start();
+  }
+  // A process that accepts and delivers starts deliveries from the accept itself while the portal's circuit is closed.
+  const direct =
+    config.role === 'all' && config.sync.directConcurrency > 0
+      ? new DirectDelivery({ store, queue, portal, portalClosed: () => portalGuard.state === 'closed', config: config.sync, metrics, logger })
+      : null;
   const sync = new SyncService({
     store,
     queue,
     metrics,
     logger,
     validate: revisionErrors,
+    direct,
   });
-
-  let worker: SyncWorker | null = null;
-  if (config.role !== 'api') {
-    worker = new SyncWorker({ connection: workerRedis, prefix: config.queuePrefix, config: config.sync, store, queue, portal, metrics, logger });
-    worker.start();
-  }
 
   // Durable records in PostgreSQL: every process may drain the outbox (a lease picks one at a time).
   const records = new Records({ databaseUrl: config.databaseUrl, redis, prefix: config.queuePrefix, logger, metrics });
@@ -178,7 +184,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     holdMs: config.alerts.storeDataLostSeconds * 1000,
   });
   await marker.start();
-  const ops = new OpsService({ config: opsConfig(config), redis, store, queue, guards, metrics, logger, worker, audit: lookups.audit, records, marker });
+  const ops = new OpsService({ config: opsConfig(config), redis, store, queue, guards, metrics, logger, worker, direct, audit: lookups.audit, records, marker });
   // Unit-level indicator warnings become alerts where /v1 is served (the processes whose alerts are listed).
   if (config.role !== 'worker' && config.databaseUrl) ops.alerts.addSource(kpiAlertSource(kpi, () => records.ready, metrics.registry));
 
@@ -222,7 +228,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
-      await worker?.close();
+      await Promise.all([worker?.close(), direct?.close()]);
       ops.stop();
       marker.stop();
       await reconciler?.stop();

@@ -48,6 +48,7 @@ describe('SIGKILL mid-delivery', () => {
       SYNC_LEASE_MS: '2000',
       SYNC_RECONCILE_INTERVAL_MS: '1000',
       SYNC_CONCURRENCY: '16',
+      SYNC_DIRECT_CONCURRENCY: '16',
       LOG_LEVEL: 'warn',
     };
     const first = await startProcess(env);
@@ -83,8 +84,8 @@ describe('SIGKILL mid-delivery', () => {
       expect(twice).toBeLessThanOrEqual(10);
       if (twice > 0) resentDossiers++;
     }
-    // At most one call in flight per delivery slot of the killed process.
-    expect(resentDossiers).toBeLessThanOrEqual(Number(env.SYNC_CONCURRENCY));
+    // At most one call in flight per delivery slot of the killed process: its worker's and its direct ones.
+    expect(resentDossiers).toBeLessThanOrEqual(Number(env.SYNC_CONCURRENCY) + Number(env.SYNC_DIRECT_CONCURRENCY));
     // A clean stop: SIGTERM drains and exits 0.
     const exited = new Promise<number | null>((r) => second.child.once('exit', (code) => r(code)));
     second.child.kill('SIGTERM');

@@ -147,7 +147,7 @@ describe('a delivery round', () => {
 
 describe('the reconciler', () => {
   it('finds accepted work whose delivery job went missing, once', async () => {
-    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] }, Date.now() - 60_000);
+    await store.accept({ revision: 1, dossier: sampleDossier(M), progress: [] }, { nowMs: Date.now() - 60_000 });
     // No job was ever added (as if the process died right after accepting).
     const first = await store.reconcile(30_000);
     expect(first.missing).toEqual([{ maHoSo: M, generation: 2 }]);
@@ -158,7 +158,7 @@ describe('the reconciler', () => {
   });
 
   it('walks a large lag set page by page', async () => {
-    for (let i = 0; i < 5; i++) await store.accept({ revision: 1, dossier: sampleDossier(`${M}-${i}`), progress: [] }, Date.now() - 60_000);
+    for (let i = 0; i < 5; i++) await store.accept({ revision: 1, dossier: sampleDossier(`${M}-${i}`), progress: [] }, { nowMs: Date.now() - 60_000 });
     const a = await store.reconcile(30_000, 0, 2);
     const b = await store.reconcile(30_000, a.nextOffset, 2);
     const c = await store.reconcile(30_000, b.nextOffset, 2);

@@ -129,6 +129,9 @@ function refuse(req: Request, res: Response, status: number, code: string, detai
   sendProblem(res, problem(status, code, detail), headers);
 }
 
+/** Requests whose key authenticateBeforeBody found, and the client it names. */
+const authenticatedBeforeBody = new WeakMap<Request, AuthenticatedClient>();
+
 /**
  * Before any body is read (app.ts runs it ahead of the body parser): a `/v1` request that carries a
  * body and an unknown or missing key is answered 401 (or 429 for an address that keeps guessing) at
@@ -139,7 +142,12 @@ export function authenticateBeforeBody(directory: ClientDirectory) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!hasBody(req) || !req.path.startsWith('/v1/')) return next();
     const key = bearerKey(req);
-    if (key && directory.find(key)) return next();
+    const client = key ? directory.find(key) : undefined;
+    if (client) {
+      // The route's access check uses it rather than hashing the key again.
+      authenticatedBeforeBody.set(req, client);
+      return next();
+    }
     refuseUnknownKey(directory, req, res, key).then(() => undefined, next);
   };
 }
@@ -167,7 +175,8 @@ export interface AccessRule {
 /** Authenticates, then checks role, source and rate limit, in that order; the first failure answers. */
 export async function checkAccess(directory: ClientDirectory, rule: AccessRule, req: Request, res: Response): Promise<AuthenticatedClient | null> {
   const key = bearerKey(req);
-  const client = key ? directory.find(key) : undefined;
+  // Authenticated before its body was read, or now.
+  const client = authenticatedBeforeBody.get(req) ?? (key ? directory.find(key) : undefined);
   if (!client) {
     await refuseUnknownKey(directory, req, res, key);
     return null;

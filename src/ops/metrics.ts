@@ -69,6 +69,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly directDeliveries = new Counter({
+    name: 'gateway_sync_direct_deliveries_total',
+    help: 'Deliveries started by the accepting process without a queued job, by how they ended (completed, failed, queued: the rest went to the queue)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly lookupCache = new Counter({
     name: 'gateway_lookup_cache_total',
     help: 'Lookup cache use by source and result (hit, miss, shared)',

@@ -27,6 +27,8 @@ export interface QueueFigures {
   completed: number;
   oldestWaitingAgeSeconds: number | null;
   perMinute: { completed: number; failed: number };
+  /** Deliveries made by accepting processes without a job (src/sync/direct.ts); included in the figures above. */
+  direct: { active: number; waiting: number; completedLastHour: number; failedLastHour: number };
 }
 
 export interface CheckResult {
@@ -62,6 +64,8 @@ export interface OpsDeps {
   metrics: Metrics;
   logger: Logger;
   worker: SyncWorker | null;
+  /** This process's direct deliveries, when it runs them. */
+  direct?: { readonly inFlight: number; readonly waiting: number } | null;
   audit: AuditLog;
   /** The durable records; its check is informational (PostgreSQL down never makes the gateway unready). */
   records?: Records;
@@ -84,7 +88,15 @@ export class OpsService {
       labelNames: ['queue', 'state'] as const,
       registers: [metrics.registry],
       collect: async function (this: Gauge<'queue' | 'state'>) {
-        const q = await deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+        const [q, direct] = await Promise.all([
+          deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+          deps.store.directFigures(),
+        ]);
+        // Direct deliveries are the queue's fast path: counted as active while they run, completed or failed after.
+        q.active = (q.active ?? 0) + (deps.direct?.inFlight ?? 0);
+        q.waiting = (q.waiting ?? 0) + (deps.direct?.waiting ?? 0);
+        q.completed = (q.completed ?? 0) + direct.lastHour.completed;
+        q.failed = (q.failed ?? 0) + direct.lastHour.failed;
         for (const [state, n] of Object.entries(q)) this.set({ queue: deps.queue.name, state }, n);
       },
     });
@@ -161,23 +173,27 @@ export class OpsService {
 
   async queues(): Promise<QueueFigures[]> {
     const q = this.deps.queue;
-    const [counts, oldest, completed, failed] = await Promise.all([
+    const [counts, oldest, completed, failed, direct] = await Promise.all([
       q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
       q.getJobs(['wait'], 0, 0, true),
       q.getMetrics('completed', 0, 1),
       q.getMetrics('failed', 0, 1),
+      this.deps.store.directFigures(),
     ]);
     const first = oldest[0];
+    const directActive = this.deps.direct?.inFlight ?? 0;
+    const directWaiting = this.deps.direct?.waiting ?? 0;
     return [
       {
         name: q.name,
-        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
-        active: counts.active ?? 0,
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + directWaiting,
+        active: (counts.active ?? 0) + directActive,
         delayed: counts.delayed ?? 0,
-        failed: counts.failed ?? 0,
-        completed: counts.completed ?? 0,
+        failed: (counts.failed ?? 0) + direct.lastHour.failed,
+        completed: (counts.completed ?? 0) + direct.lastHour.completed,
         oldestWaitingAgeSeconds: first ? Math.max(0, Math.round((Date.now() - first.timestamp) / 100) / 10) : null,
-        perMinute: { completed: completed.data[0] ?? 0, failed: failed.data[0] ?? 0 },
+        perMinute: { completed: (completed.data[0] ?? 0) + direct.lastMinute.completed, failed: (failed.data[0] ?? 0) + direct.lastMinute.failed },
+        direct: { active: directActive, waiting: directWaiting, completedLastHour: direct.lastHour.completed, failedLastHour: direct.lastHour.failed },
       },
     ];
   }

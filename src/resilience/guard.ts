@@ -22,6 +22,8 @@ export interface UpstreamStatus {
   timeouts: number;
   rejected: number;
   inFlight: number;
+  /** Calls waiting for a place in the bulkhead. */
+  waiting: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null };
   lastError: { code: string; message: string; at: string } | null;
 }
@@ -32,6 +34,8 @@ export class UpstreamGuard {
   private readonly breaker: Breaker;
   private readonly stats = new SlidingStats();
   private inFlight = 0;
+  /** Calls waiting for a place in the bulkhead, oldest first. */
+  private readonly waiters: Array<() => void> = [];
   private openedAtMs: number | null = null;
   private lastError: UpstreamStatus['lastError'] = null;
   private readonly stateListeners: Array<(state: CircuitState) => void> = [];
@@ -89,14 +93,19 @@ export class UpstreamGuard {
   /** Runs one upstream call under the bulkhead and the breaker. */
   async run<T>(action: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.inFlight >= this.options.maxConcurrent) {
-      this.count('short_circuit', null);
-      throw new UpstreamUnavailable(`${this.name}: ${this.options.maxConcurrent} calls already in flight`, {
-        upstream: this.name,
-        reason: 'bulkhead_full',
-        retryAfterSeconds: 1,
-      });
+      if (this.waiters.length >= (this.options.maxWaiting ?? 0)) {
+        this.count('short_circuit', null);
+        throw new UpstreamUnavailable(`${this.name}: ${this.options.maxConcurrent} calls already in flight`, {
+          upstream: this.name,
+          reason: 'bulkhead_full',
+          retryAfterSeconds: 1,
+        });
+      }
+      // A finishing call hands its place over (inFlight stays as it is).
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    } else {
+      this.inFlight++;
     }
-    this.inFlight++;
     const started = performance.now();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('timeout')), this.options.timeoutMs);
@@ -108,7 +117,9 @@ export class UpstreamGuard {
       throw this.settleError(error, performance.now() - started);
     } finally {
       clearTimeout(timer);
-      this.inFlight--;
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.inFlight--;
     }
   }
 
@@ -124,6 +135,7 @@ export class UpstreamGuard {
       timeouts: f.timeouts,
       rejected: f.rejected,
       inFlight: this.inFlight,
+      waiting: this.waiters.length,
       latencyMs: f.latencyMs,
       lastError: this.lastError,
     };

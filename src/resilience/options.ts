@@ -15,8 +15,14 @@ export interface ResilienceOptions {
    * the threshold. Default 1 (one trial call decides).
    */
   halfOpenTrials: number;
-  /** Most calls in flight to this upstream at once; more answer 503 at once. */
+  /** Most calls in flight to this upstream at once; more wait for a place (up to maxWaiting) or answer 503 at once. */
   maxConcurrent: number;
+  /**
+   * Calls that may wait, in order, for a place when maxConcurrent are in flight; past that a call is
+   * refused (`bulkhead_full`). Default 0: sector sources refuse at once, where an officer waits; the
+   * portal's deliveries, which nobody waits on, queue for a place instead of being refused and retried.
+   */
+  maxWaiting?: number;
 }
 
 export const DEFAULT_CIRCUIT = {

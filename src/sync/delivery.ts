@@ -9,7 +9,7 @@ import { UpstreamRejected, UpstreamUnavailable, isUpstreamError } from '../domai
 import { parseJson } from '../domain/json.js';
 import type { NationalPortal } from '../ports/national-portal.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { PendingProgress, Settlement, SyncStore } from './store.js';
+import type { DeliverySnapshot, PendingProgress, Settlement, SyncStore } from './store.js';
 
 /** What the queue layer must do after a round. */
 export type RoundResult =
@@ -46,11 +46,19 @@ interface Attempt extends RoundInput {
 }
 
 export async function deliverRound(deps: DeliveryDeps, input: RoundInput): Promise<RoundResult> {
+  const readAtMs = Date.now();
+  const snap = await deps.store.begin(input.maHoSo, input.token, deps.leaseMs);
+  if ('busyMs' in snap) return { kind: 'busy', retryInMs: Math.max(100, Math.min(snap.busyMs, 2_000)) };
+  return deliverSnapshot(deps, input, snap, readAtMs);
+}
+
+/**
+ * The round itself, once the lease is held (`input.token`) and the snapshot read at `readAtMs`: by
+ * begin-4 in deliverRound, or by the accept script for a direct delivery (src/sync/direct.ts).
+ */
+export async function deliverSnapshot(deps: DeliveryDeps, input: RoundInput, snap: DeliverySnapshot, readAtMs: number): Promise<RoundResult> {
   const { store, portal, metrics } = deps;
   const { maHoSo: m, token } = input;
-  const readAtMs = Date.now();
-  const snap = await store.begin(m, token, deps.leaseMs);
-  if ('busyMs' in snap) return { kind: 'busy', retryInMs: Math.max(100, Math.min(snap.busyMs, 2_000)) };
   const attempt: Attempt = { ...input, number: snap.attempts + 1, maxAttempts: deps.maxAttempts };
 
   const renew = setInterval(() => void store.renew(m, token, deps.leaseMs).catch(() => undefined), Math.floor(deps.leaseMs / 3));

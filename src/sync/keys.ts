@@ -50,6 +50,10 @@ export class SyncKeys {
   get replayLog(): string {
     return `${this.prefix}:sync:replays`;
   }
+  /** Direct deliveries (src/sync/direct.ts) that ended in the minute starting at `minuteMs`: fields `completed`, `failed`. */
+  directMinute(minuteMs: number): string {
+    return `${this.prefix}:sync:direct:${minuteMs}`;
+  }
   /** The outbox stream (docs/outbox.md). */
   get outbox(): string {
     return `${this.prefix}:outbox`;

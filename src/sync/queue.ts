@@ -19,8 +19,8 @@ export interface DeliveryJobData {
   m: string;
 }
 
-/** Rounds one job runs before it yields its slot to other dossiers (new revisions kept arriving). */
-const MAX_ROUNDS = 5;
+/** Rounds one job (or direct delivery) runs before it yields its slot to other dossiers (new revisions kept arriving). */
+export const MAX_ROUNDS = 5;
 
 /**
  * Jobs carry no options but their id: attempts and backoff belong to the dossier's sync state (one
@@ -31,8 +31,9 @@ export function createSyncQueue(connection: Redis, prefix: string): Queue<Delive
   return new Queue<DeliveryJobData>(QUEUE_NAME, { connection, prefix });
 }
 
-export async function enqueueDelivery(queue: Queue<DeliveryJobData>, maHoSo: string, generation: number): Promise<void> {
-  await queue.add('deliver', { m: maHoSo }, { jobId: jobId(maHoSo, generation) });
+/** Adds the delivery job of a generation, to run now or after `delayMs`. */
+export async function enqueueDelivery(queue: Queue<DeliveryJobData>, maHoSo: string, generation: number, delayMs = 0): Promise<void> {
+  await queue.add('deliver', { m: maHoSo }, delayMs > 0 ? { jobId: jobId(maHoSo, generation), delay: delayMs } : { jobId: jobId(maHoSo, generation) });
 }
 
 export interface SyncWorkerDeps {

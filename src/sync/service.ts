@@ -1,6 +1,7 @@
 /**
- * Accepting revisions: validate, record atomically, and make sure a delivery job exists. A 202 is
- * answered only after the revision is in Redis; if adding the job fails afterwards, the reconciler
+ * Accepting revisions: validate, record atomically, and make sure a delivery is under way: started at
+ * once by this process (src/sync/direct.ts) when it delivers and has a slot, else a queued job. A 202
+ * is answered only after the revision is in Redis; if adding the job fails afterwards, the reconciler
  * adds it, so nothing accepted is lost.
  */
 import type { Queue } from 'bullmq';
@@ -8,6 +9,7 @@ import type { Logger } from 'pino';
 import { progressItemKey, type AcceptOutcome, type DossierRevision, type DossierSyncStatus, type ProgressItem } from '../domain/dossier.js';
 import { totalFieldErrors, ValidationFailed, type FieldError } from '../domain/errors.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { DirectDelivery } from './direct.js';
 import { enqueueDelivery, type DeliveryJobData } from './queue.js';
 import type { SyncStore } from './store.js';
 
@@ -17,7 +19,15 @@ export interface RevisionValidator {
 
 export class SyncService {
   constructor(
-    private readonly deps: { store: SyncStore; queue: Queue<DeliveryJobData>; metrics: Metrics; logger: Logger; validate: RevisionValidator },
+    private readonly deps: {
+      store: SyncStore;
+      queue: Queue<DeliveryJobData>;
+      metrics: Metrics;
+      logger: Logger;
+      validate: RevisionValidator;
+      /** Set where this process also delivers (role `all`): accepted work may start at once, without a job. */
+      direct?: DirectDelivery | null;
+    },
   ) {}
 
   /**
@@ -47,9 +57,27 @@ export class SyncService {
   }
 
   async accept(rev: DossierRevision): Promise<AcceptOutcome> {
-    const { store, queue, metrics, logger } = this.deps;
+    const { store, queue, metrics, logger, direct } = this.deps;
     const m = rev.dossier.MaHoSo;
-    const result = await store.accept(rev);
+    const plan = direct?.reserve() ?? null;
+    const readAtMs = Date.now();
+    let result: Awaited<ReturnType<SyncStore['accept']>>;
+    try {
+      result = await store.accept(rev, { nowMs: readAtMs, ...(plan ? { lease: { token: plan.token, ms: direct!.leaseMs } } : {}) });
+    } catch (err) {
+      if (plan) direct!.release(plan);
+      throw err;
+    }
+    let started = false;
+    if (plan) {
+      // The accept claimed a generation (no job exists) and took the lease: deliver from its snapshot.
+      if (result.outcome === 'accepted' && result.generation > 0 && result.direct !== undefined) {
+        direct!.deliver(plan, m, result.generation, result.direct, readAtMs);
+        started = true;
+      } else {
+        direct!.release(plan);
+      }
+    }
     if (result.outcome === 'too_many_pending') {
       throw new ValidationFailed(
         'invalid_body',
@@ -60,7 +88,7 @@ export class SyncService {
     metrics.syncOutcomes.inc({ outcome: result.outcome });
     if (result.outcome === 'stale') return { outcome: 'stale', maHoSo: m, revision: rev.revision, currentRevision: result.current };
     if (result.outcome === 'duplicate') return { outcome: 'duplicate', maHoSo: m, revision: rev.revision };
-    if (result.generation > 0) {
+    if (result.generation > 0 && !started) {
       try {
         await enqueueDelivery(queue, m, result.generation);
       } catch (err) {

@@ -67,7 +67,7 @@ export interface ReplayRecord {
 }
 
 interface ScriptedRedis extends Redis {
-  gwAccept(...args: Array<string | Buffer>): Promise<[string, string, string?]>;
+  gwAccept(...args: Array<string | Buffer>): Promise<[string, string, string?, ...unknown[]]>;
   gwBeginBuffer(...args: string[]): Promise<[number, ...unknown[]]>;
   gwRenew(...args: string[]): Promise<number>;
   gwRelease(...args: string[]): Promise<number>;
@@ -100,8 +100,22 @@ export const DEFAULT_MAX_PENDING_PROGRESS = 1_000;
  */
 export const PACK_FROM_BACKLOG = 1_000;
 
+/** A minute's bucket of direct-delivery counts lives this long after the minute started. */
+const DIRECT_BUCKET_KEEP_MS = 2 * 3_600_000;
+
+export interface AcceptOptions {
+  /** When the revision is accepted, ms since the epoch. Default now. */
+  nowMs?: number;
+  /**
+   * Take the dossier's lease for a direct delivery when this accept claims a job generation. The data
+   * is then kept plain whatever the backlog: it is about to be delivered, deflating it would not pay.
+   */
+  lease?: { token: string; ms: number };
+}
+
 export type AcceptResult =
-  | { outcome: 'accepted'; current: number; generation: number }
+  /** `direct`: the lease was taken for the caller's token; deliver from this snapshot now, no job added. */
+  | { outcome: 'accepted'; current: number; generation: number; direct?: DeliverySnapshot }
   | { outcome: 'duplicate' | 'stale'; current: number; generation: 0 }
   /** Nothing was written: the revision would leave `waiting` steps unacknowledged, over the limit. */
   | { outcome: 'too_many_pending'; waiting: number; limit: number };
@@ -130,25 +144,45 @@ export class SyncStore {
   }
 
   /**
-   * Records a revision if it is the highest yet, in one script (src/sync/commands/accept-7.lua).
-   * `generation` > 0 means a delivery job of that generation must be added.
+   * Records a revision if it is the highest yet, in one script (src/sync/commands/accept-8.lua).
+   * `generation` > 0 means a delivery job of that generation must be added, unless `direct` came back:
+   * with a `lease` the script also takes the dossier's lease when it claimed the generation, and
+   * answers the snapshot to deliver from.
    */
-  async accept(rev: DossierRevision, nowMs = Date.now()): Promise<AcceptResult> {
+  async accept(rev: DossierRevision, options: AcceptOptions = {}): Promise<AcceptResult> {
+    const nowMs = options.nowMs ?? Date.now();
     const m = rev.dossier.MaHoSo;
     const k = this.keys;
     const json = JSON.stringify(rev.dossier);
+    const pack = !options.lease && this.backlog >= PACK_FROM_BACKLOG;
     const args: Array<string | Buffer> = [
-      m, String(rev.revision), this.backlog >= PACK_FROM_BACKLOG ? packDossier(json) : plainDossier(json), String(nowMs), String(this.maxPendingProgress), this.outboxFlag,
+      m, String(rev.revision), pack ? packDossier(json) : plainDossier(json), String(nowMs), String(this.maxPendingProgress), this.outboxFlag,
+      options.lease?.token ?? '', String(options.lease?.ms ?? 0),
     ];
     for (const item of rev.progress) args.push(progressItemKey(item), encodeStep(item));
     // Only a new acceptance needs confirming: duplicate, stale and refused answers changed nothing.
-    const [outcome, value, lagging] = await this.durability.run(
-      (redis) => (redis as ScriptedRedis).gwAccept(k.dossier(m), k.data(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.lag, k.outbox, ...args),
+    const reply = await this.durability.run(
+      (redis) => (redis as ScriptedRedis).gwAccept(k.dossier(m), k.data(m), k.progress(m), k.progressOrder(m), k.progressAcked(m), k.lag, k.outbox, k.lease(m), ...args),
       ([o]) => o === 'accepted',
     );
+    const [outcome, value, lagging] = reply;
     if (outcome === 'accepted') {
       this.backlog = Number(lagging ?? Number.POSITIVE_INFINITY);
-      return { outcome, current: rev.revision, generation: Number(value) };
+      const accepted = { outcome, current: rev.revision, generation: Number(value) } as const;
+      if (reply.length === 3) return accepted;
+      const [, , , del, known, dead, att, flat] = reply as [string, string, string, string, string, string, string, string[]];
+      const progress: PendingProgress[] = [];
+      for (let i = 0; i < flat.length; i += 2) progress.push(parsePending(m, flat[i]!, flat[i + 1]!));
+      const direct: DeliverySnapshot = {
+        accepted: rev.revision,
+        delivered: Number(del),
+        knownToPortal: known === '1',
+        deadRevision: dead === '' ? null : Number(dead),
+        attempts: Number(att),
+        data: json,
+        progress,
+      };
+      return { ...accepted, direct };
     }
     if (outcome === 'too_many') return { outcome: 'too_many_pending', waiting: Number(value), limit: this.maxPendingProgress };
     return { outcome: outcome as 'duplicate' | 'stale', current: Number(value), generation: 0 };
@@ -266,6 +300,34 @@ export class SyncStore {
       if (Number(g) > 0) missing.push({ maHoSo: due[i]!, generation: Number(g) });
     });
     return { nextOffset, missing };
+  }
+
+  /** Adds direct deliveries that ended (src/sync/direct.ts) to a minute's bucket, kept two hours. */
+  async countDirect(counts: { completed: number; failed: number }, nowMs = Date.now()): Promise<void> {
+    const minute = nowMs - (nowMs % 60_000);
+    const key = this.keys.directMinute(minute);
+    const write = this.redis.multi();
+    if (counts.completed > 0) write.hincrby(key, 'completed', counts.completed);
+    if (counts.failed > 0) write.hincrby(key, 'failed', counts.failed);
+    await write.pexpireat(key, minute + DIRECT_BUCKET_KEEP_MS).exec();
+  }
+
+  /**
+   * Direct deliveries that ended in the last full minute and in the last hour (this minute and the 59
+   * before it), for the queue's figures:
+   * they finished without a job, so BullMQ's counts and metrics do not see them.
+   */
+  async directFigures(nowMs = Date.now()): Promise<{ lastMinute: { completed: number; failed: number }; lastHour: { completed: number; failed: number } }> {
+    const current = nowMs - (nowMs % 60_000);
+    const read = this.redis.pipeline();
+    for (let i = 0; i < 60; i++) read.hmget(this.keys.directMinute(current - i * 60_000), 'completed', 'failed');
+    const rows = ((await read.exec()) ?? []).map(([err, v]) => {
+      if (err) throw err;
+      const [c, f] = v as [string | null, string | null];
+      return { completed: Number(c ?? 0), failed: Number(f ?? 0) };
+    });
+    const lastHour = rows.reduce((a, r) => ({ completed: a.completed + r.completed, failed: a.failed + r.failed }), { completed: 0, failed: 0 });
+    return { lastMinute: rows[1] ?? { completed: 0, failed: 0 }, lastHour };
   }
 
   /** Age in seconds of the oldest accepted revision not yet delivered (dead letters excluded); 0 when none. */

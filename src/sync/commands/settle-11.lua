@@ -61,9 +61,10 @@ if ARGV[4] ~= '' then
   end
   redis.call('HSET', KEYS[1], 'known', 1)
   redis.call('HDEL', KEYS[1], 'err')
-  if tonumber(redis.call('HGET', KEYS[1], 'acc') or '0') <= rev then
-    redis.call('ZREM', KEYS[7], m)
-  else
+  -- A newer revision still waits: the lag now counts from when this round read its snapshot. Otherwise the
+  -- dossier stays in the lag set until its progress is delivered too (the commit removes it), so the
+  -- reconciler still finds its work if this process dies first.
+  if tonumber(redis.call('HGET', KEYS[1], 'acc') or '0') > rev then
     redis.call('ZADD', KEYS[7], 'XX', ARGV[7], m)
   end
 end
