@@ -5,7 +5,7 @@
  * Repeated unknown keys from one address are slowed down: past a few a minute that address gets 429
  * before its key is even looked at.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -40,7 +40,8 @@ export interface DirectoryOptions {
   failedKeysPerMinute?: number;
 }
 
-const sha256 = (key: string) => createHash('sha256').update(key, 'utf8').digest();
+/** One-shot SHA-256 (no Hash object: this runs on every request). */
+const sha256 = (key: string): Buffer => hash('sha256', key, 'buffer');
 
 export class ClientDirectory {
   private readonly byHash = new Map<string, KnownClient>();

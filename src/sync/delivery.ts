@@ -68,7 +68,7 @@ export async function deliverSnapshot(deps: DeliveryDeps, input: RoundInput, sna
     let delivered = snap.delivered;
     if (snap.delivered < snap.accepted && snap.deadRevision !== snap.accepted) {
       try {
-        await portal.syncDossier(parseJson(snap.data) as PortalDossier, { knownToPortal: snap.knownToPortal });
+        await portal.syncDossier((snap.dossier ?? parseJson(snap.data)) as PortalDossier, { knownToPortal: snap.knownToPortal });
         round.ackedRevision = snap.accepted;
         delivered = snap.accepted;
         metrics.deliveries.inc({ kind: 'dossier', result: 'delivered' });

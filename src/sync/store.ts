@@ -35,6 +35,8 @@ export interface DeliverySnapshot {
   attempts: number;
   /** The dossier JSON of the highest accepted revision. */
   data: string;
+  /** The same dossier already parsed, when the snapshot comes from the accept that received it. */
+  dossier?: DossierRevision['dossier'];
   progress: PendingProgress[];
 }
 
@@ -180,6 +182,7 @@ export class SyncStore {
         deadRevision: dead === '' ? null : Number(dead),
         attempts: Number(att),
         data: json,
+        dossier: rev.dossier,
         progress,
       };
       return { ...accepted, direct };
