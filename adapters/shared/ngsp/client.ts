@@ -6,10 +6,11 @@
  * identifiers as strings. Every failure leaves as one of the core's errors (errors.ts).
  */
 import type { Logger } from 'pino';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import { isUpstreamError } from '../../../src/domain/errors.js';
 import type { CallContext } from '../../../src/ports/call-context.js';
 import { untilAborted } from '../abort.js';
+import { requestText, type TextRequestLimits } from '../http-text.js';
 import { tokenOutcome, toUpstreamError, type NgspUpstream, type WireAnswer } from './errors.js';
 
 export interface NgspClientOptions extends NgspUpstream {
@@ -73,7 +74,7 @@ export class NgspClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly basic: string;
-  private readonly maxBodyBytes: number;
+  private readonly limits: TextRequestLimits;
   private token: CachedToken | null = null;
   /** The one token request in flight, which every caller needing a token shares. */
   private tokenRequest: Promise<CachedToken> | null = null;
@@ -89,7 +90,11 @@ export class NgspClient {
       keepAliveTimeout: 30_000,
     });
     this.basic = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
-    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.limits = {
+      maxBytes,
+      tooLarge: (declared) => new BodyTooLarge(declared === null ? `the answer is over ${maxBytes} bytes` : `the answer declares ${declared} bytes, over ${maxBytes}`),
+    };
   }
 
   /**
@@ -119,34 +124,19 @@ export class NgspClient {
   }
 
   private async request(method: string, path: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<WireAnswer> {
-    const response = await this.pool.request({
-      method,
-      path,
-      headers: { accept: 'application/json', 'x-road-client': this.options.xroadClient, ...headers },
-      ...(body !== undefined ? { body } : {}),
+    const answer = await requestText(
+      this.pool,
+      {
+        method: method as Dispatcher.HttpMethod,
+        path,
+        headers: { accept: 'application/json', 'x-road-client': this.options.xroadClient, ...headers },
+        ...(body !== undefined ? { body } : {}),
+      },
       signal,
-    });
-    const declared = Number(response.headers['content-length']);
-    if (declared > this.maxBodyBytes) {
-      response.body.destroy();
-      throw new BodyTooLarge(`the answer declares ${declared} bytes, over ${this.maxBodyBytes}`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > this.maxBodyBytes) {
-        response.body.destroy();
-        throw new BodyTooLarge(`the answer is over ${this.maxBodyBytes} bytes`);
-      }
-      chunks.push(chunk);
-    }
-    const retryAfter = response.headers['retry-after'];
-    return {
-      status: response.statusCode,
-      body: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
-      retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-    };
+      this.limits,
+    );
+    const retryAfter = answer.headers['retry-after'];
+    return { status: answer.status, body: answer.text, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
   }
 
   private currentToken(signal: AbortSignal): Promise<string> {
