@@ -99,7 +99,8 @@ export class LookupService {
       this.inflight.set(key, pending);
       const settled = (record: object | null) => {
         this.inflight.delete(key);
-        if (record && cache) cache.set(parsed.cacheKey, record).catch(() => undefined);
+        // Written once the answer is on its way: the audit record and the answer come first.
+        if (record && cache) setImmediate(() => void cache.set(parsed.cacheKey, record).catch(() => undefined));
       };
       pending.then(settled, () => this.inflight.delete(key));
     }
