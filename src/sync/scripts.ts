@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 
 export interface LuaCommand {
-  /** The ioredis command name, e.g. `gwAccept` for `accept-7.lua`. */
+  /** The ioredis command name, e.g. `gwAccept` for `accept-8.lua`. */
   name: string;
   numberOfKeys: number;
   lua: string;
@@ -40,13 +40,19 @@ function commandName(base: string): string {
 
 /** Every `<name>-<keys>.lua` of `dir` (not its sub-folders, which hold includes), with includes expanded. */
 export function loadCommands(dir: string): LuaCommand[] {
+  const seen = new Map<string, string>();
   return readdirSync(dir)
     .filter((f) => f.endsWith('.lua'))
     .sort()
     .map((f) => {
       const match = FILE.exec(f);
       if (!match) throw new Error(`${join(dir, f)}: a Lua command file is named <name>-<numberOfKeys>.lua`);
-      return { name: commandName(match[1]!), numberOfKeys: Number(match[2]), lua: expand(join(dir, f), new Set(), []) };
+      const name = commandName(match[1]!);
+      // Two files of one command (a stale copy after its number of keys changed) must not run the wrong one.
+      const other = seen.get(name);
+      if (other) throw new Error(`${join(dir, f)}: command ${name} is also defined by ${other}`);
+      seen.set(name, f);
+      return { name, numberOfKeys: Number(match[2]), lua: expand(join(dir, f), new Set(), []) };
     });
 }
 
