@@ -19,9 +19,10 @@ import type { SentinelWatch } from './sentinel-watch.js';
 /**
  * Dedicated connections for confirmed accepts. Each holds one accept and its WAIT at a time, so this
  * bounds the accepts confirmed at once; Redis answers all WAITs blocked at once with one round of
- * replica acknowledgements, so more connections mean more accepts confirmed per round.
+ * replica acknowledgements, so more connections mean more accepts confirmed per round. 64, as many as
+ * the PUTs a busy source keeps in flight: with 16 the rate of 202s fell to 0.68-0.97 of the plain one.
  */
-const CONFIRMED_CONNECTIONS = 16;
+const CONFIRMED_CONNECTIONS = 64;
 
 /** Redis could not promise the write: the request answers 503 `store_unavailable`, the source sends it again. */
 export class WriteNotConfirmed extends GatewayError {
