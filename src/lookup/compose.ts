@@ -9,6 +9,7 @@ import type { UpstreamGuard } from '../resilience/guard.js';
 import { guardRegistry } from '../resilience/guarded.js';
 import { RedisAuditLog } from './audit-redis.js';
 import { RedisRecordCache } from './cache.js';
+import { CacheIndex } from './cache-index.js';
 import { LookupService, type LookupSource } from './service.js';
 import type { AnySectorSource, SourceSettings } from './source.js';
 
@@ -29,6 +30,9 @@ export async function createLookups(deps: LookupsDeps) {
   const { redis, keyPrefix, metrics, logger } = deps;
   const built: LookupSource[] = [];
   const opened: Array<{ close(): void }> = [];
+  const ttls = deps.sources.map((s) => deps.settings[s.name]?.cacheTtlSeconds ?? 0);
+  // One index for every source's cache keys, when any source caches.
+  const index = Math.max(0, ...ttls) > 0 ? new CacheIndex({ redis, prefix: `${keyPrefix}:cache:`, maxTtlMs: Math.max(...ttls) * 1000, logger }) : null;
   try {
     for (const source of deps.sources) {
       const settings = deps.settings[source.name];
@@ -40,20 +44,23 @@ export async function createLookups(deps: LookupsDeps) {
         name: source.name,
         parse: (subject, query) => source.parse(subject, query),
         registry: guardRegistry(registry, guard),
-        cache: settings.cacheTtlSeconds > 0 ? new RedisRecordCache<object>(redis, `${keyPrefix}:cache:${source.name}`, settings.cacheTtlSeconds) : null,
+        cache: settings.cacheTtlSeconds > 0 ? new RedisRecordCache<object>(redis, `${keyPrefix}:cache:${source.name}`, settings.cacheTtlSeconds, index) : null,
       });
     }
   } catch (error) {
     for (const r of opened) r.close();
     throw error;
   }
+  await index?.start();
   const audit = new RedisAuditLog(redis, `${keyPrefix}:audit`, deps.audit);
   const service = new LookupService({ sources: built, audit, statusOf: deps.statusOf, metrics, logger });
   return {
     service,
     audit,
+    cacheIndex: index,
     close: () => {
       for (const r of opened) r.close();
+      void index?.close();
     },
   };
 }

@@ -84,7 +84,8 @@ export class LookupService {
   private async cachedOnce(source: LookupSource, parsed: ParsedLookup<unknown>, purpose: LookupPurpose, requestId: string | undefined): Promise<object> {
     const { cache, name } = source;
     const key = `${name}:${parsed.cacheKey}`;
-    if (cache) {
+    // A key the cache surely lacks goes to the registry without a read that would miss.
+    if (cache && cache.mayHold(parsed.cacheKey)) {
       const hit = await cache.get(parsed.cacheKey).catch(() => null);
       if (hit) {
         this.deps.metrics.lookupCache.inc({ source: name, result: 'hit' });
