@@ -149,6 +149,20 @@ describe('direct delivery', () => {
     expect((await store.status(M(200)))?.state).toBe('delivered');
   });
 
+  it('hands to the queue a revision whose accept ends after the stop began', async () => {
+    const { direct } = start();
+    const plan = direct.reserve()!;
+    const closing = direct.close();
+    const accepted = await store.accept(revision(M(250)), { lease: { token: plan.token, ms: 5_000 } });
+    if (accepted.outcome !== 'accepted' || !accepted.direct) throw new Error('the accept should have taken the lease');
+    direct.deliver(plan, M(250), accepted.generation, accepted.direct, Date.now());
+    await closing;
+    await waitFor('job queued', async () => (await jobCounts()).waiting === 1);
+    expect(await redis.get(store.keys.lease(M(250)))).toBeNull();
+    expect(direct.inFlight).toBe(0);
+    expect(portal.calls()).toHaveLength(0);
+  });
+
   it('coalesces a revision accepted during the delivery into the same direct run', async () => {
     const gate = deferred();
     let first = true;

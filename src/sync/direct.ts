@@ -121,6 +121,14 @@ export class DirectDelivery {
    * the plan's token): at once (`now`), or when a slot frees (`soon`).
    */
   deliver(plan: DirectPlan, maHoSo: string, generation: number, snapshot: DeliverySnapshot, readAtMs: number): void {
+    if (this.closed) {
+      // Accepted while the process was stopping: the queue takes it at once rather than after the lease lapses.
+      if (plan.kind === 'soon') this.promised--;
+      else this.active--;
+      const handOver = this.handOver(maHoSo, generation, plan.token).finally(() => this.running.delete(handOver));
+      this.running.add(handOver);
+      return;
+    }
     if (plan.kind === 'soon') {
       this.promised--;
       this.line.push({ maHoSo, generation, token: plan.token, snapshot, readAtMs });
@@ -182,12 +190,13 @@ export class DirectDelivery {
   /** Hands every dossier waiting in line to the queue (the worker holds them while the circuit is open). */
   private async queueLine(): Promise<void> {
     const waiting = this.line.splice(0);
-    await Promise.all(
-      waiting.map(async ({ maHoSo, generation, token }) => {
-        await this.deps.store.release(maHoSo, token).catch(() => undefined);
-        await this.queueJob(maHoSo, generation, 0);
-      }),
-    );
+    await Promise.all(waiting.map(({ maHoSo, generation, token }) => this.handOver(maHoSo, generation, token)));
+  }
+
+  /** Frees the lease a dossier holds for a direct delivery and adds the job of its generation instead. */
+  private async handOver(maHoSo: string, generation: number, token: string): Promise<void> {
+    await this.deps.store.release(maHoSo, token).catch(() => undefined);
+    await this.queueJob(maHoSo, generation, 0);
   }
 
   /** Rounds for one dossier: the first from `snapshot` (lease held since the accept) or from begin-4. */
