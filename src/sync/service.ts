@@ -65,7 +65,12 @@ export class SyncService {
     try {
       result = await store.accept(rev, { nowMs: readAtMs, ...(plan ? { lease: { token: plan.token, ms: direct!.leaseMs } } : {}) });
     } catch (err) {
-      if (plan) direct!.release(plan);
+      if (plan) {
+        direct!.release(plan);
+        // The script may have run (a replica confirmation that failed): free its lease so the reconciler
+        // need not wait for it to lapse before it queues the work.
+        store.release(m, plan.token).catch(() => undefined);
+      }
       throw err;
     }
     let started = false;
