@@ -1,18 +1,16 @@
 /** The indicator commands of the ops command line, as a separate process against an in-process gateway. */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxKey } from '../src/records/outbox-events.js';
 import { KEYS, startTestGateway, waitFor, type TestGateway } from './support/gateway.js';
+import { runOpsCli, type CliRun } from './support/ops-cli.js';
 import { novemberRevisions, pushAccepted, U1 } from './support/kpi-fixtures.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { testRedis } from './support/redis.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gw-cli-kpi-'));
 
 let t: TestGateway;
@@ -27,19 +25,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function cli(args: string[], key = KEYS.ops): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.GATEWAY_URL;
-  delete env.GATEWAY_API_KEY;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/ops-cli.ts', '--url', t.url, '--key', key, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], key = KEYS.ops): Promise<CliRun> {
+  return runOpsCli(t.url, key, args);
 }
 
 describe('ops catalog and kpi', () => {

@@ -1,14 +1,12 @@
 /** `npm run ops -- reconcile start | status`, run as a separate process against an in-process gateway. */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDvcqgPortal, sampleDossier } from '../adapters/dvcqg/index.js';
 import { KEYS, startTestGateway, type TestGateway } from './support/gateway.js';
+import { runOpsCli, type CliRun } from './support/ops-cli.js';
 import { OutboxWriter } from './support/outbox.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { testRedis } from './support/redis.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 let db: TestDatabase;
 let t: TestGateway;
 let cleanup: () => void;
@@ -37,19 +35,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function cli(args: string[], key = KEYS.ops): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env };
-  delete env.GATEWAY_URL;
-  delete env.GATEWAY_API_KEY;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/ops-cli.ts', '--url', t.url, '--key', key, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], key = KEYS.ops): Promise<CliRun> {
+  return runOpsCli(t.url, key, args);
 }
 
 describe('ops CLI: reconcile', () => {

@@ -2,14 +2,12 @@
  * The operations command line (scripts/ops-cli.ts) run as a separate process against an in-process
  * gateway: JSON output is the API's, human output is tables, and failures are one line with exit code 1.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDossier } from '../adapters/dvcqg/index.js';
 import { KEYS, api, startTestGateway, waitFor, type TestGateway } from './support/gateway.js';
+import { runOpsCli, type CliRun } from './support/ops-cli.js';
 import { freePort as closedPort } from '../scripts/free-port.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 let t: TestGateway;
 beforeAll(async () => {
@@ -19,21 +17,8 @@ afterAll(async () => {
   await t?.stop();
 });
 
-function cli(args: string[], options: { key?: string | null; url?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const key = options.key === undefined ? KEYS.ops : options.key;
-  const env = { ...process.env };
-  delete env.GATEWAY_URL;
-  delete env.GATEWAY_API_KEY;
-  const globals = ['--url', options.url ?? t.url, ...(key === null ? [] : ['--key', key])];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/ops-cli.ts', ...globals, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function cli(args: string[], options: { key?: string | null; url?: string } = {}): Promise<CliRun> {
+  return runOpsCli(options.url ?? t.url, options.key === undefined ? KEYS.ops : options.key, args);
 }
 
 /** A loopback port nothing listens on (fetch refuses the well-known "bad" ports such as 1). */

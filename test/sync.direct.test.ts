@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sampleDossier, sampleProgress } from '../adapters/dvcqg/index.js';
 import { FakeNationalPortal } from '../adapters/fake/index.js';
 import { UpstreamUnavailable } from '../src/domain/errors.js';
+import type { NationalPortal } from '../src/ports/national-portal.js';
 import { revisionErrors } from '../src/http/validation.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { DirectDelivery, LINE_PER_SLOT } from '../src/sync/direct.js';
@@ -48,7 +49,7 @@ afterEach(async () => {
   await cleanup();
 });
 
-function start(slots = 4, portalOf: FakeNationalPortal | { syncDossier: FakeNationalPortal['syncDossier']; updateProgress: FakeNationalPortal['updateProgress']; findDossier: FakeNationalPortal['findDossier'] } = portal) {
+function start(slots = 4, portalOf: NationalPortal = portal) {
   const direct = new DirectDelivery({
     store,
     queue,
@@ -106,15 +107,8 @@ describe('direct delivery', () => {
 
   it('lines dossiers up when every slot is busy and delivers them all; a full line queues the rest', async () => {
     const gate = deferred();
-    // Every call waits until the gate opens, so the slots stay busy while the line fills.
-    const slow = {
-      syncDossier: async (...args: Parameters<FakeNationalPortal['syncDossier']>) => {
-        await gate.promise;
-        return portal.syncDossier(...args);
-      },
-      updateProgress: (...args: Parameters<FakeNationalPortal['updateProgress']>) => portal.updateProgress(...args),
-      findDossier: (...args: Parameters<FakeNationalPortal['findDossier']>) => portal.findDossier(...args),
-    };
+    // Every DongBoHoSoMC waits until the gate opens, so the slots stay busy while the line fills.
+    const slow = gatedPortal(gate.promise);
     const slots = 2;
     const { direct, sync } = start(slots, slow);
     const total = slots + slots * LINE_PER_SLOT + 3;
@@ -130,14 +124,7 @@ describe('direct delivery', () => {
 
   it('hands the line to the queue, leases released, when the process stops', async () => {
     const gate = deferred();
-    const slow = {
-      syncDossier: async (...args: Parameters<FakeNationalPortal['syncDossier']>) => {
-        await gate.promise;
-        return portal.syncDossier(...args);
-      },
-      updateProgress: (...args: Parameters<FakeNationalPortal['updateProgress']>) => portal.updateProgress(...args),
-      findDossier: (...args: Parameters<FakeNationalPortal['findDossier']>) => portal.findDossier(...args),
-    };
+    const slow = gatedPortal(gate.promise);
     const { direct, sync } = start(1, slow);
     for (let i = 0; i < 4; i++) await sync.accept(revision(M(200 + i)));
     expect(direct.waiting).toBe(3);
@@ -165,18 +152,8 @@ describe('direct delivery', () => {
 
   it('coalesces a revision accepted during the delivery into the same direct run', async () => {
     const gate = deferred();
-    let first = true;
-    const slow = {
-      syncDossier: async (...args: Parameters<FakeNationalPortal['syncDossier']>) => {
-        if (first) {
-          first = false;
-          await gate.promise;
-        }
-        return portal.syncDossier(...args);
-      },
-      updateProgress: (...args: Parameters<FakeNationalPortal['updateProgress']>) => portal.updateProgress(...args),
-      findDossier: (...args: Parameters<FakeNationalPortal['findDossier']>) => portal.findDossier(...args),
-    };
+    // Only the first DongBoHoSoMC waits: the second revision is accepted while it does.
+    const slow = gatedPortal(gate.promise, 1);
     const { direct, sync } = start(4, slow);
     await sync.accept(revision(M(300), 1));
     await sync.accept({ revision: 2, dossier: sampleDossier(M(300), { TrangThaiHoSo: 9 }), progress: [sampleProgress(M(300), '20261201090000', 4)] });
@@ -198,6 +175,19 @@ describe('queue figures', () => {
     expect(await store.directFigures(now)).toEqual({ lastMinute: { completed: 5, failed: 1 }, lastHour: { completed: 7, failed: 1 } });
   });
 });
+
+/** The in-memory portal whose first `calls` DongBoHoSoMC (all, by default) wait for `gate`. */
+function gatedPortal(gate: Promise<void>, calls = Number.POSITIVE_INFINITY): NationalPortal {
+  let held = 0;
+  return {
+    syncDossier: async (...args) => {
+      if (held++ < calls) await gate;
+      return portal.syncDossier(...args);
+    },
+    updateProgress: (...args) => portal.updateProgress(...args),
+    findDossier: (...args) => portal.findDossier(...args),
+  };
+}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;

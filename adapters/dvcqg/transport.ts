@@ -15,7 +15,7 @@ export const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export type HttpAnswer = TextAnswer;
 
-const LIMITS = { maxBytes: MAX_ANSWER_BYTES, tooLarge: (declared: number | null) => tooLarge(declared === null ? 'more than that sent' : `${declared} bytes declared`) };
+const LIMITS = { maxBytes: MAX_ANSWER_BYTES, tooLarge };
 
 export class PortalTransport {
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
@@ -50,6 +50,7 @@ export class PortalTransport {
   }
 }
 
-function tooLarge(how: string): UpstreamBadResponse {
+function tooLarge(declaredBytes: number | null): UpstreamBadResponse {
+  const how = declaredBytes === null ? 'more than that sent' : `${declaredBytes} bytes declared`;
   return new UpstreamBadResponse(`DVCQG answer is larger than ${MAX_ANSWER_BYTES} bytes (${how}); not read further`, { upstream: UPSTREAM });
 }

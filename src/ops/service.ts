@@ -82,22 +82,14 @@ export class OpsService {
 
   constructor(readonly deps: OpsDeps) {
     const { metrics } = deps;
-    new Gauge({
+    const queueJobs: Gauge<'queue' | 'state'> = new Gauge({
       name: 'gateway_queue_jobs',
-      help: 'Jobs in each queue by state, read from BullMQ on scrape',
+      help: 'Jobs in each queue by state, read from BullMQ on scrape; direct deliveries counted as active, waiting (in line), completed or failed',
       labelNames: ['queue', 'state'] as const,
       registers: [metrics.registry],
-      collect: async function (this: Gauge<'queue' | 'state'>) {
-        const [q, direct] = await Promise.all([
-          deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
-          deps.store.directFigures(),
-        ]);
-        // Direct deliveries are the queue's fast path: counted as active while they run, completed or failed after.
-        q.active = (q.active ?? 0) + (deps.direct?.inFlight ?? 0);
-        q.waiting = (q.waiting ?? 0) + (deps.direct?.waiting ?? 0);
-        q.completed = (q.completed ?? 0) + direct.lastHour.completed;
-        q.failed = (q.failed ?? 0) + direct.lastHour.failed;
-        for (const [state, n] of Object.entries(q)) this.set({ queue: deps.queue.name, state }, n);
+      collect: async () => {
+        const { counts } = await this.jobCounts();
+        for (const [state, n] of Object.entries(counts)) queueJobs.set({ queue: deps.queue.name, state }, n);
       },
     });
     new Gauge({
@@ -171,29 +163,52 @@ export class OpsService {
     this.alerts.stop();
   }
 
+  /**
+   * BullMQ's job counts with the direct deliveries folded in (the queue's fast path, src/sync/direct.ts):
+   * this process's running ones as active and its line as waiting, those of the last hour as completed
+   * or failed. `prioritized` stays apart, as BullMQ counts it.
+   */
+  private async jobCounts(): Promise<{
+    counts: Record<string, number> & { waiting: number; active: number; completed: number; failed: number };
+    direct: { active: number; waiting: number } & Awaited<ReturnType<SyncStore['directFigures']>>;
+  }> {
+    const [counts, direct] = await Promise.all([
+      this.deps.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+      this.deps.store.directFigures(),
+    ]);
+    const running = { active: this.deps.direct?.inFlight ?? 0, waiting: this.deps.direct?.waiting ?? 0 };
+    return {
+      counts: {
+        ...counts,
+        waiting: (counts.waiting ?? 0) + running.waiting,
+        active: (counts.active ?? 0) + running.active,
+        completed: (counts.completed ?? 0) + direct.lastHour.completed,
+        failed: (counts.failed ?? 0) + direct.lastHour.failed,
+      },
+      direct: { ...running, ...direct },
+    };
+  }
+
   async queues(): Promise<QueueFigures[]> {
     const q = this.deps.queue;
-    const [counts, oldest, completed, failed, direct] = await Promise.all([
-      q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'),
+    const [{ counts, direct }, oldest, completed, failed] = await Promise.all([
+      this.jobCounts(),
       q.getJobs(['wait'], 0, 0, true),
       q.getMetrics('completed', 0, 1),
       q.getMetrics('failed', 0, 1),
-      this.deps.store.directFigures(),
     ]);
     const first = oldest[0];
-    const directActive = this.deps.direct?.inFlight ?? 0;
-    const directWaiting = this.deps.direct?.waiting ?? 0;
     return [
       {
         name: q.name,
-        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + directWaiting,
-        active: (counts.active ?? 0) + directActive,
+        waiting: counts.waiting + (counts.prioritized ?? 0),
+        active: counts.active,
         delayed: counts.delayed ?? 0,
-        failed: (counts.failed ?? 0) + direct.lastHour.failed,
-        completed: (counts.completed ?? 0) + direct.lastHour.completed,
+        failed: counts.failed,
+        completed: counts.completed,
         oldestWaitingAgeSeconds: first ? Math.max(0, Math.round((Date.now() - first.timestamp) / 100) / 10) : null,
         perMinute: { completed: (completed.data[0] ?? 0) + direct.lastMinute.completed, failed: (failed.data[0] ?? 0) + direct.lastMinute.failed },
-        direct: { active: directActive, waiting: directWaiting, completedLastHour: direct.lastHour.completed, failedLastHour: direct.lastHour.failed },
+        direct: { active: direct.active, waiting: direct.waiting, completedLastHour: direct.lastHour.completed, failedLastHour: direct.lastHour.failed },
       },
     ];
   }
