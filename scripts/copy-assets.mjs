@@ -3,7 +3,7 @@
 import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const assets = ['adapters/dancu-soap/fixtures', 'src/ops/dashboard', 'src/sync/commands', 'src/records/migrations', 'schemas'];
+const assets = ['adapters/dancu-soap/fixtures', 'src/ops/dashboard', 'src/sync/commands', 'src/lookup/commands', 'src/records/migrations', 'schemas'];
 const compiled = /\.(js|js\.map|d\.ts)$/;
 
 /** Assets of an earlier build whose source is gone (a Lua command renamed, say): removed, so they cannot be loaded. */

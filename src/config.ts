@@ -128,7 +128,7 @@ export interface Config {
   /** Each sector source's settings by its name, read by its descriptor (adapters/sources.ts). */
   sources: Record<string, SourceSettings>;
   sync: SyncConfig;
-  audit: { retentionDays: number; maxEntries: number };
+  audit: { retentionDays: number; maxEntries: number; sweepIntervalMs: number; ownerTtlMs: number };
   alerts: AlertConfig;
   /**
    * PostgreSQL of the durable records (indicators, history); when set, sync state changes are also
@@ -289,6 +289,8 @@ export function loadConfig(source: Env = process.env, sources: readonly AnySecto
     audit: {
       retentionDays: env.int('AUDIT_RETENTION_DAYS', 90, { min: 1 }),
       maxEntries: env.int('AUDIT_MAX_ENTRIES', 5_000_000, { min: 1_000 }),
+      sweepIntervalMs: env.int('AUDIT_SWEEP_INTERVAL_MS', 30_000, { min: 100 }),
+      ownerTtlMs: env.int('AUDIT_OWNER_TTL_MS', 30_000, { min: 1_000 }),
     },
     alerts: {
       evaluateIntervalMs: env.int('ALERT_EVALUATE_INTERVAL_MS', 15_000, { min: 100 }),

@@ -234,7 +234,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       await reconciler?.stop();
       await records.stop();
       await queue.close();
-      lookups.close();
+      await lookups.close();
       portalAdapter.close();
       for (const g of Object.values(guards)) g.shutdown();
       await Promise.allSettled([redis.quit(), workerRedis.quit(), lookupRedis.quit(), confirmedWrites?.close()]);

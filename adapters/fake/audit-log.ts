@@ -5,7 +5,7 @@
  * cursor the id of the last item returned. `nextCursor` is null when nothing was recorded before that
  * item; with filters it may be set and the next page empty, as with Redis.
  */
-import type { AuditEntry, AuditLog, AuditQuery } from '../../src/ports/audit-log.js';
+import type { AuditClosing, AuditEntry, AuditLog, AuditOpening, AuditQuery, OpenAuditRecord } from '../../src/ports/audit-log.js';
 
 interface Stored {
   ms: number;
@@ -26,6 +26,19 @@ export class InMemoryAuditLog implements AuditLog {
     const ms = Math.max(this.now(), last?.ms ?? 0);
     const seq = last !== undefined && last.ms === ms ? last.seq + 1 : 0;
     this.stored.push({ ms, seq, entry: { ...entry } });
+  }
+
+  /** Stored at once; the closing records the entry (once), as RedisAuditLog's close script does. */
+  open(opening: AuditOpening): OpenAuditRecord {
+    let closed = false;
+    return {
+      stored: Promise.resolve(),
+      close: (closing: AuditClosing) => {
+        if (closed) return;
+        closed = true;
+        void this.record({ ...opening, ...closing });
+      },
+    };
   }
 
   async query(q: AuditQuery): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {

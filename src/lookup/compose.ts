@@ -19,7 +19,7 @@ export interface LookupsDeps {
   guards: ReadonlyMap<string, UpstreamGuard>;
   redis: Redis;
   keyPrefix: string;
-  audit: { retentionDays: number; maxEntries: number };
+  audit: { retentionDays: number; maxEntries: number; sweepIntervalMs: number; ownerTtlMs: number };
   /** The HTTP status an error answers with (the one table, src/http/problem.ts), for the audit record. */
   statusOf(error: unknown): number;
   metrics: Metrics;
@@ -52,15 +52,21 @@ export async function createLookups(deps: LookupsDeps) {
     throw error;
   }
   await index?.start();
-  const audit = new RedisAuditLog(redis, `${keyPrefix}:audit`, deps.audit);
+  const audit = new RedisAuditLog(redis, `${keyPrefix}:audit`, {
+    ...deps.audit,
+    logger,
+    observer: { unsent: (n) => metrics.auditClosingsUnsent.set(n), swept: (n) => metrics.auditRecordsSwept.inc(n) },
+  });
   const service = new LookupService({ sources: built, audit, statusOf: deps.statusOf, metrics, logger });
   return {
     service,
     audit,
     cacheIndex: index,
-    close: () => {
+    /** After the last lookup: the registries, the cache index, and the audit's closings still unsent. */
+    close: async () => {
       for (const r of opened) r.close();
       void index?.close();
+      await audit.stop();
     },
   };
 }

@@ -1,8 +1,8 @@
 /**
  * Sector lookups around the sources' registries: purpose and identifier checks before any upstream
  * call, a cache where it is safe, one upstream call shared by concurrent identical lookups, and an
- * audit record of every lookup (who, for which dossier, what, outcome; never the data), written
- * before the answer leaves: when it cannot be written, the lookup answers 503 and no data.
+ * audit record of every lookup (who, for which dossier, what, outcome; never the data), opened before
+ * the upstream call and closed with the answer: when it cannot be written, the lookup answers 503 and no data.
  */
 import type { Logger } from 'pino';
 import { GatewayError, NotFound, StoreUnavailable, ValidationFailed, isUpstreamError } from '../domain/errors.js';
@@ -39,9 +39,13 @@ export interface LookupServiceDeps {
 export class LookupService {
   private readonly inflight = new Map<string, Promise<object | null>>();
   private readonly sources: ReadonlyMap<string, LookupSource>;
+  /** Each source's cache counters, bound once. */
+  private readonly cacheUse: ReadonlyMap<string, Record<'hit' | 'miss' | 'shared', { inc(): void }>>;
 
   constructor(private readonly deps: LookupServiceDeps) {
     this.sources = new Map(deps.sources.map((s) => [s.name, s]));
+    const counter = (source: string, result: string) => deps.metrics.lookupCache.labels({ source, result });
+    this.cacheUse = new Map(deps.sources.map((s) => [s.name, { hit: counter(s.name, 'hit'), miss: counter(s.name, 'miss'), shared: counter(s.name, 'shared') }]));
   }
 
   /** Missing or malformed purpose headers → 400 purpose_required. */
@@ -61,21 +65,46 @@ export class LookupService {
     return { dossierCode, officerId };
   }
 
-  /** One lookup at `source`: purpose, identifier, query, then cache or upstream; audited either way. */
+  /**
+   * One lookup at `source`: purpose, identifier, query, then cache or upstream; audited either way. A
+   * lookup refused before any call is recorded whole before its answer; otherwise its record is opened
+   * alongside the cache read or upstream call, and closed with the answer: no data is answered unless
+   * the opening is stored.
+   */
   async lookup(sourceName: string, subject: string, query: Readonly<Record<string, RawQueryValue>>, caller: LookupCaller): Promise<object> {
     const source = this.sources.get(sourceName);
     if (!source) throw new TypeError(`no sector source named ${sourceName}`);
     const purpose = LookupService.purpose(caller.headers);
     const started = performance.now();
+    let parsed: ParsedLookup<unknown>;
+    try {
+      parsed = source.parse(subject, query);
+    } catch (error) {
+      const entry = this.entry(source.name, subject, purpose, caller, error, performance.now() - started);
+      try {
+        await this.deps.audit.record(entry);
+      } catch (auditError) {
+        throw this.notRecorded(source.name, caller, auditError);
+      }
+      throw error;
+    }
+    // The cache read or the upstream call goes out first; the opening's write follows while it runs.
+    const pending = this.cachedOnce(source, parsed, purpose, caller.requestId);
+    const opened = this.deps.audit.open({ client: caller.client, officer: purpose.officerId, dossierCode: purpose.dossierCode, source: source.name, subject });
     let answer: object | undefined;
     let failure: unknown;
     try {
-      const parsed = source.parse(subject, query);
-      answer = await this.cachedOnce(source, parsed, purpose, caller.requestId);
+      answer = await pending;
     } catch (error) {
       failure = error;
     }
-    await this.record(source.name, subject, purpose, caller, failure, performance.now() - started);
+    try {
+      await opened.stored;
+    } catch (auditError) {
+      failure = this.notRecorded(source.name, caller, auditError);
+    }
+    const entry = this.entry(source.name, subject, purpose, caller, failure, performance.now() - started);
+    opened.close(entry);
     if (failure !== undefined) throw failure;
     return answer!;
   }
@@ -84,18 +113,19 @@ export class LookupService {
   private async cachedOnce(source: LookupSource, parsed: ParsedLookup<unknown>, purpose: LookupPurpose, requestId: string | undefined): Promise<object> {
     const { cache, name } = source;
     const key = `${name}:${parsed.cacheKey}`;
+    const use = this.cacheUse.get(name)!;
     // A key the cache surely lacks goes to the registry without a read that would miss.
     if (cache && cache.mayHold(parsed.cacheKey)) {
       const hit = await cache.get(parsed.cacheKey).catch(() => null);
       if (hit) {
-        this.deps.metrics.lookupCache.inc({ source: name, result: 'hit' });
+        use.hit.inc();
         return hit;
       }
     }
     let pending = this.inflight.get(key);
-    if (pending) this.deps.metrics.lookupCache.inc({ source: name, result: 'shared' });
+    if (pending) use.shared.inc();
     else {
-      if (cache) this.deps.metrics.lookupCache.inc({ source: name, result: 'miss' });
+      if (cache) use.miss.inc();
       pending = source.registry.find(parsed.request, purpose, requestId ? { requestId } : undefined);
       this.inflight.set(key, pending);
       const settled = (record: object | null) => {
@@ -110,7 +140,8 @@ export class LookupService {
     return record;
   }
 
-  private async record(source: string, subject: string, purpose: LookupPurpose, caller: LookupCaller, failure: unknown, ms: number): Promise<void> {
+  /** The record of a lookup that went as `failure` says (undefined: found); logs what went wrong, by code only. */
+  private entry(source: string, subject: string, purpose: LookupPurpose, caller: LookupCaller, failure: unknown, ms: number): AuditEntry {
     const status = failure === undefined ? 200 : this.deps.statusOf(failure);
     const outcome: AuditEntry['outcome'] =
       failure === undefined ? 'found' : failure instanceof NotFound ? 'not_found' : failure instanceof ValidationFailed ? 'rejected' : 'error';
@@ -121,7 +152,7 @@ export class LookupService {
     } else if (failure !== undefined && !(failure instanceof GatewayError)) {
       this.deps.logger.error({ err: failure, source, reqId: caller.requestId }, 'lookup failed unexpectedly');
     }
-    const entry: AuditEntry = {
+    return {
       at: new Date().toISOString(),
       client: caller.client,
       officer: purpose.officerId,
@@ -132,11 +163,11 @@ export class LookupService {
       status,
       latencyMs: Math.round(ms * 10) / 10,
     };
-    try {
-      await this.deps.audit.record(entry);
-    } catch (error) {
-      this.deps.logger.error({ source, reqId: caller.requestId, err: { name: (error as Error)?.name, code: (error as { code?: unknown })?.code } }, 'could not write the audit record: the lookup answers 503 without data');
-      throw new StoreUnavailable('The lookup could not be recorded in the audit trail, so no data is answered; retry shortly', { store: 'redis', reason: 'audit_not_written' }, { cause: error });
-    }
+  }
+
+  /** The audit could not be written: logged, and the lookup answers 503 without data. */
+  private notRecorded(source: string, caller: LookupCaller, error: unknown): StoreUnavailable {
+    this.deps.logger.error({ source, reqId: caller.requestId, err: { name: (error as Error)?.name, code: (error as { code?: unknown })?.code } }, 'could not write the audit record: the lookup answers 503 without data');
+    return new StoreUnavailable('The lookup could not be recorded in the audit trail, so no data is answered; retry shortly', { store: 'redis', reason: 'audit_not_written' }, { cause: error });
   }
 }

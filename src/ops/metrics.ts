@@ -83,6 +83,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly auditClosingsUnsent = new Gauge({
+    name: 'gateway_audit_closings_unsent',
+    help: 'Lookup audit records whose closing Redis has not taken yet, kept in this process and tried again every second',
+    registers: [this.registry],
+  });
+
+  readonly auditRecordsSwept = new Counter({
+    name: 'gateway_audit_records_swept_total',
+    help: 'Lookup audit records left open by a gateway process that ended, closed by this one with outcome unknown',
+    registers: [this.registry],
+  });
+
   readonly collectFailures = new Counter({
     name: 'gateway_metrics_collect_failures_total',
     help: 'Scrapes at which a family could not be read now (its store down or slow) and its last reading was shown, or none',

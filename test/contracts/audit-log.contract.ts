@@ -136,5 +136,28 @@ export function auditLogContract(name: string, factory: () => Promise<AuditLogHa
       expect(first.items).toEqual([entries[3], entries[2]]);
       expect(second).toEqual({ items: [entries[1], entries[0]], nextCursor: null });
     });
+    it('a record opened, then closed, is one entry: who and what from its opening, how it went from its closing', async () => {
+      const e = entry(7);
+      const opened = h.port.open({ client: e.client, officer: e.officer, dossierCode: e.dossierCode, source: e.source, subject: e.subject });
+      await opened.stored;
+      opened.close({ at: e.at, outcome: e.outcome, status: e.status, latencyMs: e.latencyMs });
+      // A query right after the closing already finds it.
+      expect(await h.port.query({ limit: 10 })).toEqual({ items: [e], nextCursor: null });
+    });
+
+    it('closing a record twice writes it once; open records and whole entries keep their order of closing', async () => {
+      const [a, b, c] = [entry(1), entry(2), entry(3)];
+      const opening = (x: AuditEntry) => ({ client: x.client, officer: x.officer, dossierCode: x.dossierCode, source: x.source, subject: x.subject });
+      const closing = (x: AuditEntry) => ({ at: x.at, outcome: x.outcome, status: x.status, latencyMs: x.latencyMs });
+      const first = h.port.open(opening(a));
+      const second = h.port.open(opening(c));
+      await Promise.all([first.stored, second.stored]);
+      first.close(closing(a));
+      first.close({ ...closing(a), outcome: 'error', status: 503 });
+      await h.port.query({ limit: 1 });
+      await h.port.record(b);
+      second.close(closing(c));
+      expect((await h.port.query({ limit: 10 })).items).toEqual([c, b, a]);
+    });
   });
 }

@@ -7,9 +7,13 @@ import { auditLogContract } from './audit-log.contract.js';
 auditLogContract('RedisAuditLog', async () => {
   const prefix = uniquePrefix('audit');
   const { redis, cleanup } = testRedis(prefix);
+  const port = new RedisAuditLog(redis, `${prefix}:audit`, { retentionDays: 30, maxEntries: 100_000 });
   return {
-    port: new RedisAuditLog(redis, `${prefix}:audit`, { retentionDays: 30, maxEntries: 100_000 }),
-    close: cleanup,
+    port,
+    close: async () => {
+      await port.stop();
+      await cleanup();
+    },
   };
 });
 
