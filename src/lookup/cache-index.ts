@@ -93,7 +93,7 @@ export class CacheIndex {
     if (mark === this.changes) this.keys.delete(key);
   }
 
-  /** This process wrote `key` with `ttlMs` (the invalidation will say so too; this is at once). */
+  /** This process writes `key` with `ttlMs` (the invalidation will say so too; this is at once, when the write is sent). */
   wrote(key: string, ttlMs: number): void {
     this.remember(key, Date.now() + ttlMs);
   }

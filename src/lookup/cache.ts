@@ -35,7 +35,10 @@ export class RedisRecordCache<T> implements RecordCache<T> {
 
   async set(key: string, value: T): Promise<void> {
     const full = `${this.prefix}:${key}`;
-    await this.redis.set(full, JSON.stringify(value), 'EX', this.ttlSeconds);
+    // Listed as soon as the write is sent: a lookup arriving before its acknowledgement reads the cache
+    // (on the same connection, so after the write) rather than calling the registry again. A write that
+    // fails leaves a key listed that is not there: a read that misses, which the index errs towards.
     this.index?.wrote(full, this.ttlSeconds * 1000);
+    await this.redis.set(full, JSON.stringify(value), 'EX', this.ttlSeconds);
   }
 }
