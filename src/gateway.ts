@@ -197,8 +197,9 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
       if (c.weakKey) logger.warn({ client: c.name }, 'API key shorter than 16 characters: easy to guess');
     }
     routers.push(
-      dossierRoutes({ directory, sync, validateBatch: (b) => batchErrors(b) }),
+      // Lookups first: an officer waits on them, and no other router's paths overlap theirs.
       lookupRoutes({ directory, lookups: lookups.service, sources }),
+      dossierRoutes({ directory, sync, validateBatch: (b) => batchErrors(b) }),
       opsRoutes({ directory, ops, store, queue, logger }),
       whoamiRoutes({ directory }),
       kpiRoutes({ directory, kpi }),

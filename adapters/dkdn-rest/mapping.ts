@@ -115,8 +115,10 @@ function keepCodeNumbers(key: string, value: unknown, context?: { source?: strin
 function hasCodeNumber(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(hasCodeNumber);
   if (typeof value !== 'object' || value === null) return false;
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item === 'number' ? key in CODE_DIGITS : hasCodeNumber(item)) return true;
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) {
+    const item = fields[key];
+    if (typeof item === 'number' ? key in CODE_DIGITS : typeof item === 'object' && item !== null && hasCodeNumber(item)) return true;
   }
   return false;
 }

@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { UpstreamRejected, UpstreamTimeout, UpstreamUnavailable, isUpstreamError } from '../domain/errors.js';
 import type { Metrics } from '../ops/metrics.js';
+import { DeadlineExceeded } from '../ports/call-context.js';
 import { Breaker } from './breaker.js';
 import type { ResilienceOptions } from './options.js';
 import { SlidingStats, type CallOutcome } from './stats.js';
@@ -28,7 +29,8 @@ export interface UpstreamStatus {
   lastError: { code: string; message: string; at: string } | null;
 }
 
-type Action = (signal: AbortSignal) => Promise<unknown>;
+/** An upstream call under the guard's deadline: `signal` aborts (DeadlineExceeded) at `deadlineAt`. */
+type Action = (signal: AbortSignal, deadlineAt: number) => Promise<unknown>;
 
 export class UpstreamGuard {
   private readonly breaker: Breaker;
@@ -39,6 +41,8 @@ export class UpstreamGuard {
   private openedAtMs: number | null = null;
   private lastError: UpstreamStatus['lastError'] = null;
   private readonly stateListeners: Array<(state: CircuitState) => void> = [];
+  /** This upstream's series, bound once: a call counts without hashing its labels. */
+  private readonly series: { requests: Record<CallOutcome, { inc(): void }>; duration: { observe(seconds: number): void } };
 
   constructor(
     readonly name: string,
@@ -46,7 +50,7 @@ export class UpstreamGuard {
     private readonly options: ResilienceOptions,
     private readonly deps: { metrics: Metrics; logger: Logger },
   ) {
-    // Adapters abort their own calls at options.timeoutMs: the breaker keeps no timer of its own.
+    // The guard's deadline (run) is the only one the breaker sees: it keeps no timer of its own.
     this.breaker = new Breaker(name, {
       errorThresholdPercent: options.errorThresholdPercent,
       volumeThreshold: options.volumeThreshold,
@@ -57,6 +61,11 @@ export class UpstreamGuard {
       isSuccess: (error: unknown) => error instanceof UpstreamRejected || !isUpstreamError(error),
     });
     const { metrics, logger } = deps;
+    const outcomes: CallOutcome[] = ['success', 'failure', 'timeout', 'rejected', 'short_circuit'];
+    this.series = {
+      requests: Object.fromEntries(outcomes.map((outcome) => [outcome, metrics.upstreamRequests.labels({ upstream: name, outcome })])) as Record<CallOutcome, { inc(): void }>,
+      duration: metrics.upstreamDuration.labels({ upstream: name }),
+    };
     metrics.circuitState.set({ upstream: name }, 0);
     const transition = (state: CircuitState, value: number) => () => {
       if (state === 'open') this.openedAtMs = Date.now();
@@ -91,7 +100,7 @@ export class UpstreamGuard {
   }
 
   /** Runs one upstream call under the bulkhead and the breaker. */
-  async run<T>(action: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async run<T>(action: (signal: AbortSignal, deadlineAt: number) => Promise<T>): Promise<T> {
     if (this.inFlight >= this.options.maxConcurrent) {
       if (this.waiters.length >= (this.options.maxWaiting ?? 0)) {
         this.count('short_circuit', null);
@@ -108,9 +117,11 @@ export class UpstreamGuard {
     }
     const started = performance.now();
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error('timeout')), this.options.timeoutMs);
+    const { timeoutMs } = this.options;
+    const deadlineAt = Date.now() + timeoutMs;
+    const timer = setTimeout(() => controller.abort(new DeadlineExceeded(timeoutMs)), timeoutMs);
     try {
-      const result = (await this.breaker.fire(action as Action, controller.signal)) as T;
+      const result = (await this.breaker.fire(action as Action, controller.signal, deadlineAt)) as T;
       this.count('success', performance.now() - started);
       return result;
     } catch (error) {
@@ -167,7 +178,7 @@ export class UpstreamGuard {
 
   private count(outcome: CallOutcome, latencyMs: number | null): void {
     this.stats.record(outcome, latencyMs);
-    this.deps.metrics.upstreamRequests.inc({ upstream: this.name, outcome });
-    if (latencyMs !== null) this.deps.metrics.upstreamDuration.observe({ upstream: this.name }, latencyMs / 1000);
+    this.series.requests[outcome].inc();
+    if (latencyMs !== null) this.series.duration.observe(latencyMs / 1000);
   }
 }

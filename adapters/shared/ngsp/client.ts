@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { Pool, type Dispatcher } from 'undici';
 import { isUpstreamError } from '../../../src/domain/errors.js';
-import type { CallContext } from '../../../src/ports/call-context.js';
+import { DeadlineExceeded, type CallContext } from '../../../src/ports/call-context.js';
 import { untilAborted } from '../abort.js';
 import { requestText, type TextRequestLimits } from '../http-text.js';
 import { tokenOutcome, toUpstreamError, type NgspUpstream, type WireAnswer } from './errors.js';
@@ -104,7 +104,7 @@ export class NgspClient {
   async get<T>(path: string, query: Readonly<Record<string, string>>, context: CallContext | undefined, read: (answer: WireAnswer) => T): Promise<T> {
     const target = `${this.basePath}${path}?${new URLSearchParams(query).toString()}`;
     return this.withDeadline(context, async (signal) => {
-      let token = await this.currentToken(signal);
+      let token = this.freshToken() ?? (await this.currentToken(signal));
       let answer = await this.request('GET', target, { authorization: `Bearer ${token}` }, undefined, signal);
       if (answer.status === 401) {
         // The token expired or was revoked early: one new token, one more try (UPSTREAMS.md §3).
@@ -139,9 +139,15 @@ export class NgspClient {
     return { status: answer.status, body: answer.text, retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined };
   }
 
-  private currentToken(signal: AbortSignal): Promise<string> {
+  /** The cached token while it is fresh (no wait for a promise on the common path). */
+  private freshToken(): string | undefined {
     const cached = this.token;
-    if (cached && Date.now() < cached.refreshAt) return Promise.resolve(cached.value);
+    return cached && Date.now() < cached.refreshAt ? cached.value : undefined;
+  }
+
+  private currentToken(signal: AbortSignal): Promise<string> {
+    const fresh = this.freshToken();
+    if (fresh !== undefined) return Promise.resolve(fresh);
     if (!this.tokenRequest) {
       this.tokenRequest = this.requestToken().finally(() => {
         this.tokenRequest = null;
@@ -177,29 +183,43 @@ export class NgspClient {
 
   /**
    * Runs one lookup under a deadline of `timeoutMs` for all of it (token, lookup, the repeat after
-   * a 401), also ended by the caller's signal.
+   * a 401), also ended by the caller's signal. A caller whose own deadline comes no later (the guard's)
+   * is relied on for it: no second timer.
    */
   private async withDeadline<T>(context: CallContext | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { timeoutMs } = this.options;
+    const caller = context?.signal;
+    if (caller && context?.deadlineAt !== undefined && context.deadlineAt <= Date.now() + timeoutMs) {
+      try {
+        return await work(caller);
+      } catch (error) {
+        throw this.failure(error, caller, caller.reason instanceof DeadlineExceeded);
+      }
+    }
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(DEADLINE), timeoutMs);
-    const caller = context?.signal;
     const onCallerAbort = () => deadline.abort(caller?.reason);
     if (caller?.aborted) onCallerAbort();
     else caller?.addEventListener('abort', onCallerAbort, { once: true });
     try {
       return await work(deadline.signal);
     } catch (error) {
-      if (isUpstreamError(error)) throw error;
-      // Whatever failed once the deadline or the caller aborted, it failed because of the abort.
-      if (deadline.signal.aborted) {
-        throw toUpstreamError(this.options, { kind: deadline.signal.reason === DEADLINE ? 'deadline' : 'aborted', timeoutMs });
-      }
-      throw this.transportFailure(error);
+      throw this.failure(error, deadline.signal, deadline.signal.reason === DEADLINE);
     } finally {
       clearTimeout(timer);
       caller?.removeEventListener('abort', onCallerAbort);
     }
+  }
+
+  /** What a failed lookup leaves as: the core's errors as they are; anything once `signal` aborted, an abort (a deadline or not). */
+  private failure(error: unknown, signal: AbortSignal, deadlinePassed: boolean): unknown {
+    if (isUpstreamError(error)) return error;
+    // Whatever failed once the deadline or the caller aborted, it failed because of the abort.
+    if (signal.aborted) {
+      const timeoutMs = signal.reason instanceof DeadlineExceeded ? signal.reason.timeoutMs : this.options.timeoutMs;
+      return toUpstreamError(this.options, { kind: deadlinePassed ? 'deadline' : 'aborted', timeoutMs });
+    }
+    return this.transportFailure(error);
   }
 
   /** A transport error → the core's error. */
