@@ -40,7 +40,7 @@ const AUDIT_ENTRY = {
     dossierCode: { type: 'string' },
     source: { type: 'string' },
     subject: { type: 'string' },
-    outcome: { enum: ['found', 'not_found', 'rejected', 'error'] },
+    outcome: { enum: ['found', 'not_found', 'rejected', 'error', 'unknown'], description: 'unknown: the process that made the lookup ended before recording how it went (status 0)' },
     status: { type: 'integer' },
     latencyMs: { type: 'number' },
   },

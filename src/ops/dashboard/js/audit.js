@@ -14,7 +14,7 @@ export function renderAudit() {
     table.replaceChildren(h('caption', { class: 'empty', text: t('noAudit') }));
     return;
   }
-  const outcomeClass = { found: 'ok', not_found: 'muted', rejected: 'warn', error: 'bad' };
+  const outcomeClass = { found: 'ok', not_found: 'muted', rejected: 'warn', error: 'bad', unknown: 'warn' };
   table.replaceChildren(
     h('thead', {}, h('tr', {}, ...['at', 'officer', 'dossier', 'subject', 'outcome'].map((c) => h('th', { text: t(c) })))),
     h(

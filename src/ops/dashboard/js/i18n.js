@@ -131,6 +131,7 @@ export const I18N = {
     o_not_found: 'không thấy',
     o_rejected: 'bị từ chối',
     o_error: 'lỗi',
+    o_unknown: 'không rõ (tiến trình dừng)',
     noAudit: 'Chưa có lượt tra cứu nào',
     // units
     s: '{n} giây',
@@ -267,6 +268,7 @@ export const I18N = {
     o_not_found: 'not found',
     o_rejected: 'rejected',
     o_error: 'error',
+    o_unknown: 'unknown (process ended)',
     noAudit: 'No lookups yet',
     s: '{n} s',
     m: '{n} min',
