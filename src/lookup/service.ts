@@ -13,6 +13,9 @@ import type { Metrics } from '../ops/metrics.js';
 import type { RecordCache } from './cache.js';
 import type { ParsedLookup, RawQueryValue, SourceRegistry } from './source.js';
 
+/** How long after its answer a lookup's cache write is sent. */
+const AFTER_ANSWER_MS = 2;
+
 export interface LookupCaller {
   client: string;
   requestId?: string;
@@ -129,9 +132,14 @@ export class LookupService {
       pending = source.registry.find(parsed.request, purpose, requestId ? { requestId } : undefined);
       this.inflight.set(key, pending);
       const settled = (record: object | null) => {
-        this.inflight.delete(key);
-        // Written once the answer is on its way: the audit record and the answer come first.
-        if (record && cache) setImmediate(() => void cache.set(parsed.cacheKey, record).catch(() => undefined));
+        if (!record || !cache) return void this.inflight.delete(key);
+        // Written a moment after the answer, as the audit closings are: Redis's work and its reply would
+        // otherwise compete with the client reading the answer (docs/sources.md, "Lookup hot path").
+        // Until then the record stays shared here, so a repeat lookup meanwhile does not call the registry.
+        setTimeout(() => {
+          this.inflight.delete(key);
+          cache.set(parsed.cacheKey, record).catch(() => undefined);
+        }, AFTER_ANSWER_MS);
       };
       pending.then(settled, () => this.inflight.delete(key));
     }
