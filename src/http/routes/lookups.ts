@@ -54,8 +54,13 @@ export function lookupRoutes(deps: { directory: ClientDirectory; lookups: Lookup
           ...(req.requestId ? { requestId: req.requestId } : {}),
           headers: { dossierCode: header(req, 'x-dossier-code'), officerId: header(req, 'x-officer-id') },
         });
+        const body = JSON.stringify(answer);
+        // Written directly: express's res.json would parse and rebuild the content type and check
+        // freshness on every lookup, where this answer is always fresh JSON.
         res.setHeader('Cache-Control', 'no-store');
-        res.json(answer);
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.setHeader('Content-Length', Buffer.byteLength(body));
+        res.end(body);
       },
     );
   }
