@@ -186,23 +186,27 @@ function clientOf(directory: ClientDirectory, req: Request): AuthenticatedClient
   return key ? directory.find(key) : undefined;
 }
 
-/** The client holds one of the rule's roles and may query its source. */
-const allowed = (client: AuthenticatedClient, rule: AccessRule): boolean =>
-  rule.roles.some((r) => client.roles.has(r)) && (rule.source === undefined || client.sources === null || client.sources.has(rule.source));
+/** Why `client` may not use a route under `rule` (the 403's detail), or null when it may. */
+function forbidden(client: AuthenticatedClient, rule: AccessRule): string | null {
+  if (!rule.roles.some((r) => client.roles.has(r))) return `Client ${client.name} lacks the role ${rule.roles.join(' or ')}`;
+  if (rule.source !== undefined && client.sources !== null && !client.sources.has(rule.source)) return `Client ${client.name} may not query the source ${rule.source}`;
+  return null;
+}
 
 /** Authenticates, then checks role, source and rate limit, in that order; the first failure answers. */
-export async function checkAccess(directory: ClientDirectory, rule: AccessRule, req: Request, res: Response): Promise<AuthenticatedClient | null> {
-  const client = clientOf(directory, req);
+export function checkAccess(directory: ClientDirectory, rule: AccessRule, req: Request, res: Response): Promise<AuthenticatedClient | null> {
+  return admit(directory, rule, req, res, clientOf(directory, req));
+}
+
+/** checkAccess for a request whose client (or its absence) is already known. */
+async function admit(directory: ClientDirectory, rule: AccessRule, req: Request, res: Response, client: AuthenticatedClient | undefined): Promise<AuthenticatedClient | null> {
   if (!client) {
     await refuseUnknownKey(directory, req, res, bearerKey(req));
     return null;
   }
-  if (!rule.roles.some((r) => client.roles.has(r))) {
-    refuse(req, res, 403, 'forbidden', `Client ${client.name} lacks the role ${rule.roles.join(' or ')}`);
-    return null;
-  }
-  if (rule.source !== undefined && client.sources !== null && !client.sources.has(rule.source)) {
-    refuse(req, res, 403, 'forbidden', `Client ${client.name} may not query the source ${rule.source}`);
+  const reason = forbidden(client, rule);
+  if (reason !== null) {
+    refuse(req, res, 403, 'forbidden', reason);
     return null;
   }
   const wait = await directory.overLimit(client);
@@ -215,18 +219,18 @@ export async function checkAccess(directory: ClientDirectory, rule: AccessRule, 
 
 /**
  * Middleware: checkAccess, then the route. A client allowed and without a rate limit goes on at once,
- * without waiting for a promise; any refusal, and every rate-limited client, through checkAccess.
+ * without waiting for a promise; any refusal, and every rate-limited client, through the same checks.
  */
 export function requireAccess(directory: ClientDirectory, rule: AccessRule) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const client = clientOf(directory, req);
-    if (client && !directory.limited(client) && allowed(client, rule)) {
+    if (client && !directory.limited(client) && forbidden(client, rule) === null) {
       req.client = client;
       return next();
     }
-    checkAccess(directory, rule, req, res).then((client) => {
-      if (!client) return;
-      req.client = client;
+    admit(directory, rule, req, res, client).then((admitted) => {
+      if (!admitted) return;
+      req.client = admitted;
       next();
     }, next);
   };

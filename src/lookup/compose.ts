@@ -10,7 +10,7 @@ import { guardRegistry } from '../resilience/guarded.js';
 import { RedisAuditLog } from './audit-redis.js';
 import { RedisRecordCache } from './cache.js';
 import { CacheIndex } from './cache-index.js';
-import { LookupService, type LookupSource } from './service.js';
+import { AFTER_ANSWER_MS, LookupService, type LookupSource } from './service.js';
 import type { AnySectorSource, SourceSettings } from './source.js';
 
 export interface LookupsDeps {
@@ -54,6 +54,7 @@ export async function createLookups(deps: LookupsDeps) {
   await index?.start();
   const audit = new RedisAuditLog(redis, `${keyPrefix}:audit`, {
     ...deps.audit,
+    closeDelayMs: AFTER_ANSWER_MS,
     logger,
     observer: { unsent: (n) => metrics.auditClosingsUnsent.set(n), swept: (n) => metrics.auditRecordsSwept.inc(n) },
   });

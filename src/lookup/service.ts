@@ -13,8 +13,11 @@ import type { Metrics } from '../ops/metrics.js';
 import type { RecordCache } from './cache.js';
 import type { ParsedLookup, RawQueryValue, SourceRegistry } from './source.js';
 
-/** How long after its answer a lookup's cache write is sent. */
-const AFTER_ANSWER_MS = 2;
+/**
+ * How long after its answer a lookup's cache write, and its audit closing, are sent: sent with the
+ * answer, Redis's work competes with the client reading it (docs/sources.md, "Lookup hot path").
+ */
+export const AFTER_ANSWER_MS = 2;
 
 export interface LookupCaller {
   client: string;
@@ -133,9 +136,8 @@ export class LookupService {
       this.inflight.set(key, pending);
       const settled = (record: object | null) => {
         if (!record || !cache) return void this.inflight.delete(key);
-        // Written a moment after the answer, as the audit closings are: Redis's work and its reply would
-        // otherwise compete with the client reading the answer (docs/sources.md, "Lookup hot path").
-        // Until then the record stays shared here, so a repeat lookup meanwhile does not call the registry.
+        // Written a moment after the answer; until then the record stays shared here, so a repeat lookup
+        // meanwhile does not call the registry.
         setTimeout(() => {
           this.inflight.delete(key);
           cache.set(parsed.cacheKey, record).catch(() => undefined);
